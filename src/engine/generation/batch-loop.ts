@@ -1,0 +1,210 @@
+import { ApiError, toApiError } from "../../errors/api-error.ts";
+import type { DecoderGraph } from "../runtime/decoder-graph.ts";
+import { gatherRows, type KvCache, type RowSource } from "../runtime/kv-cache.ts";
+import type { GeneratedToken } from "./generation-types.ts";
+import { logSoftmax, topK } from "./logprobs.ts";
+import type { Sequence } from "./sequence.ts";
+import type { SequenceGroup } from "./sequence-group.ts";
+
+/** Where a loop gets its next group to prefill, given how many sequences are running. */
+export type Admission = (active: number) => SequenceGroup | null;
+
+/**
+ * The generation loop of one batch. Each turn it prefills one chunk of a waiting prompt (if there is room),
+ * lets finished prompts' sequences join, and runs ONE batched decode step over every live sequence. Rows
+ * leave as soon as they finish or their client goes away; the KV cache is regathered only when membership
+ * changes, otherwise each step's present tensors are the next step's past.
+ */
+export class BatchLoop {
+  private active: Sequence[] = [];
+  private cache: KvCache;
+  private prefilling: SequenceGroup | null = null;
+  private joiners = new Map<Sequence, RowSource>();
+  private running = false;
+  private readonly promptScratch: Float32Array;
+
+  constructor(
+    private readonly graph: DecoderGraph,
+    private readonly vocab: number,
+    private readonly prefillChunk: number,
+    private readonly admit: Admission,
+    private readonly onIdle: () => void = () => {},
+  ) {
+    this.cache = graph.emptyCache(0);
+    this.promptScratch = new Float32Array(vocab);
+  }
+
+  /** Sequences decoding now, plus those of the prompt being prefilled. */
+  get liveSequences(): number {
+    return this.active.length + this.joiners.size + (this.prefilling?.request.n ?? 0);
+  }
+
+  /** Start the loop if it is not running; it stops by itself when there is no work. */
+  kick(): void {
+    if (this.running) return;
+    this.running = true;
+    void this.run();
+  }
+
+  private async run(): Promise<void> {
+    try {
+      while (true) {
+        if (!this.prefilling) this.prefilling = this.admit(this.active.length + this.joiners.size);
+        if (this.prefilling) await this.prefillStep(this.prefilling);
+        this.regather();
+        if (this.active.length > 0) await this.decodeStep();
+        this.regather();
+        if (this.active.length === 0 && !this.prefilling && this.joiners.size === 0) {
+          this.prefilling = this.admit(0);
+          if (!this.prefilling) break;
+        }
+      }
+    } finally {
+      this.running = false;
+      this.cache = this.graph.emptyCache(0);
+      this.onIdle();
+    }
+  }
+
+  private async prefillStep(g: SequenceGroup): Promise<void> {
+    const req = g.request;
+    const prompt = req.promptIds;
+    if (g.cancelled) {
+      g.abandon();
+      this.prefilling = null;
+      return;
+    }
+    const wantPrompt = req.promptLogprobs !== null;
+    if (req.maxTokens === 0 && !wantPrompt) {
+      this.finishPrompt(g, null);
+      return;
+    }
+    try {
+      const start = g.prefilled;
+      const end = Math.min(prompt.length, start + this.prefillChunk);
+      const steps = end - start;
+      const past = g.cache ?? this.graph.emptyCache(1);
+      const res = await this.graph.forward({
+        tokens: prompt.slice(start, end),
+        mask: new Array(end).fill(1),
+        positions: Array.from({ length: steps }, (_, i) => start + i),
+        batch: 1,
+        steps,
+        past,
+        lastOnly: !wantPrompt,
+      });
+      g.cache = res.present;
+      g.prefilled = end;
+      if (wantPrompt) this.scorePrompt(g, res.logits, start, end);
+      if (end < prompt.length) return;
+      const lastOffset = (res.kept - 1) * res.vocab;
+      this.finishPrompt(g, { logits: res.logits, offset: lastOffset });
+    } catch (err) {
+      g.fail(asEngineError(err));
+      this.prefilling = null;
+    }
+  }
+
+  /** Prompt-token logprobs: token i is scored by the logits at position i-1 (the first has none). */
+  private scorePrompt(g: SequenceGroup, logits: Float32Array, start: number, end: number): void {
+    const prompt = g.request.promptIds;
+    const k = g.request.promptLogprobs ?? 0;
+    for (let i = start; i < end; i++) {
+      if (i === 0) {
+        g.promptLogprobs.push(null);
+        continue;
+      }
+      const row = i - 1 >= start ? logits.subarray((i - 1 - start) * this.vocab, (i - start) * this.vocab) : g.carryLogits!;
+      const lp = logSoftmax(row, 0, this.vocab, this.promptScratch);
+      g.promptLogprobs.push({ id: prompt[i]!, logprob: lp[prompt[i]!]!, top: topK(lp, k) });
+    }
+    g.carryLogits = logits.slice((end - 1 - start) * this.vocab, (end - start) * this.vocab);
+  }
+
+  private finishPrompt(g: SequenceGroup, last: { logits: Float32Array; offset: number } | null): void {
+    this.prefilling = null;
+    const req = g.request;
+    const promptLogprobs: (GeneratedToken | null)[] | null = req.promptLogprobs !== null ? g.promptLogprobs : null;
+    g.events.push({ type: "prompt", promptTokens: req.promptIds.length, logprobs: promptLogprobs });
+    if (req.maxTokens === 0 || !last || g.cancelled) {
+      if (g.cancelled) g.abandon();
+      else for (const s of g.sequences) s.finish("length");
+      return;
+    }
+    for (const s of g.sequences) {
+      s.step(last.logits, last.offset);
+      if (!s.finished) this.joiners.set(s, { cache: g.cache!, row: 0 });
+    }
+    g.cache = null;
+    g.carryLogits = null;
+  }
+
+  private async decodeStep(): Promise<void> {
+    const rows = this.active;
+    const B = rows.length;
+    const T = this.cache.length;
+    const tokens = new Array<number>(B);
+    const positions = new Array<number>(B);
+    const mask = new Array<number>(B * (T + 1)).fill(0);
+    rows.forEach((s, b) => {
+      tokens[b] = s.pending;
+      positions[b] = s.kvLen;
+      const base = b * (T + 1);
+      for (let t = T - s.kvLen; t <= T; t++) mask[base + t] = 1;
+    });
+    try {
+      const res = await this.graph.forward({ tokens, mask, positions, batch: B, steps: 1, past: this.cache, lastOnly: true });
+      this.cache = res.present;
+      rows.forEach((s, b) => {
+        s.kvLen++;
+        if (s.cancelled || s.finished) return;
+        s.step(res.logits, (b * res.kept + res.kept - 1) * res.vocab);
+      });
+    } catch (err) {
+      const error = asEngineError(err);
+      const groups = new Set(rows.map((s) => s.request));
+      for (const s of rows) s.finished = true;
+      this.active = [];
+      this.cache = this.graph.emptyCache(0);
+      for (const s of rows) if (groups.delete(s.request)) failRequest(s, error);
+    }
+  }
+
+  /** Drop finished and abandoned rows, add joiners, and rebuild the batch cache if anything changed. */
+  private regather(): void {
+    const keep: RowSource[] = [];
+    const kept: Sequence[] = [];
+    this.active.forEach((s, row) => {
+      if (s.cancelled && !s.finished) s.finished = true;
+      if (!s.finished) {
+        kept.push(s);
+        keep.push({ cache: this.cache, row });
+      }
+    });
+    for (const [s, src] of this.joiners) {
+      if (s.cancelled || s.finished) continue;
+      kept.push(s);
+      keep.push(src);
+    }
+    const changed = kept.length !== this.active.length || this.joiners.size > 0;
+    this.joiners.clear();
+    if (!changed) return;
+    this.active = kept;
+    if (kept.length === 0) {
+      this.cache = this.graph.emptyCache(0);
+      return;
+    }
+    const length = Math.max(...kept.map((s) => s.kvLen));
+    this.cache = gatherRows(keep, length, this.graph.kvHeads, this.graph.headDim, this.graph.kvType);
+  }
+}
+
+function asEngineError(err: unknown): ApiError {
+  if (err instanceof ApiError) return err;
+  const e = toApiError(err);
+  return new ApiError({ status: 500, type: "server_error", message: `The model failed while generating: ${e.message.replace(/^Internal error: /, "")}`, code: "generation_failed" });
+}
+
+function failRequest(s: Sequence, error: ApiError): void {
+  s.failWith(error);
+}

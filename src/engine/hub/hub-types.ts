@@ -1,0 +1,33 @@
+import type { ModelDtype } from "../../registry/registry-entry.ts";
+
+/** Where and how models are fetched from the Hugging Face hub (or a mirror behind HF_ENDPOINT). */
+export interface HubSettings {
+  endpoint: string;
+  token: string;
+  offline: boolean;
+  /** Root of the model cache (already resolved from MODEL_CACHE_DIR / HF_HOME / XDG_CACHE_HOME). */
+  cacheDir: string;
+}
+
+export interface DownloadProgress {
+  file: string;
+  loadedBytes: number;
+  totalBytes: number | null;
+  bytesPerSecond: number;
+}
+
+export interface HubModelRequest {
+  repo: string;
+  revision: string;
+  dtype: ModelDtype;
+  /** embeddings models need no generation_config.json and may lack a chat template. */
+  task: "text-generation" | "embeddings";
+}
+
+/** How a download reports and gives up; the defaults suit the server, tests shorten them. */
+export interface HubFetchOptions {
+  /** Progress and status lines (default: stderr). */
+  log?: (line: string) => void;
+  /** Give up on a connection that sends nothing for this long (default 60 s). */
+  idleTimeoutMs?: number;
+}

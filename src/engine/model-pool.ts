@@ -1,0 +1,122 @@
+import { homedir } from "node:os";
+import { join } from "node:path";
+import type { Settings } from "../config/settings-spec.ts";
+import { ApiError, modelNotFound } from "../errors/api-error.ts";
+import type { ModelSpec } from "../registry/registry-entry.ts";
+import { EmbeddingModel } from "./embeddings/embedding-model.ts";
+import type { DownloadProgress, HubSettings } from "./hub/hub-types.ts";
+import { readModelConfig } from "./model-config.ts";
+import { resolveModelFiles, unavailable } from "./model-files.ts";
+import { loadTextModel, type TextModel } from "./text-model.ts";
+
+export type LoadedModel = TextModel | EmbeddingModel;
+
+export type ModelState =
+  | { state: "not_loaded" }
+  | { state: "downloading"; progress: DownloadProgress | null }
+  | { state: "loading" }
+  | { state: "loaded"; loadMs: number }
+  | { state: "failed"; error: string };
+
+/** The model cache root: MODEL_CACHE_DIR, else $HF_HOME/gpt3dev-api, else $XDG_CACHE_HOME (or ~/.cache)/gpt3dev-api/models. */
+export function modelCacheDir(settings: Settings, env: Record<string, string | undefined>): string {
+  if (settings.cacheDir) return settings.cacheDir;
+  if (env.HF_HOME) return join(env.HF_HOME, "gpt3dev-api");
+  return join(env.XDG_CACHE_HOME || join(homedir(), ".cache"), "gpt3dev-api", "models");
+}
+
+/**
+ * Models load lazily on first use, once (concurrent first requests share the same load), and stay shared.
+ * A failed load is reported to the requests that waited for it and retried by the next request; other
+ * models are unaffected.
+ */
+export class ModelPool {
+  private readonly specs = new Map<string, ModelSpec>();
+  private readonly loaded = new Map<string, LoadedModel>();
+  private readonly loading = new Map<string, Promise<LoadedModel>>();
+  private readonly states = new Map<string, ModelState>();
+  /** Called with each finished load (name, milliseconds) for metrics and logs. */
+  onLoad: (id: string, ms: number, model: LoadedModel) => void = () => {};
+
+  constructor(
+    specs: ModelSpec[],
+    private readonly settings: Settings,
+    private readonly hub: HubSettings,
+  ) {
+    for (const s of specs) this.specs.set(s.id, s);
+  }
+
+  list(): ModelSpec[] {
+    return [...this.specs.values()];
+  }
+
+  spec(id: string): ModelSpec | undefined {
+    return this.specs.get(id);
+  }
+
+  state(id: string): ModelState {
+    return this.states.get(id) ?? { state: "not_loaded" };
+  }
+
+  peek(id: string): LoadedModel | undefined {
+    return this.loaded.get(id);
+  }
+
+  loadedModels(): LoadedModel[] {
+    return [...this.loaded.values()];
+  }
+
+  async get(id: string): Promise<LoadedModel> {
+    const ready = this.loaded.get(id);
+    if (ready) return ready;
+    const spec = this.specs.get(id);
+    if (!spec) throw modelNotFound(id);
+    let pending = this.loading.get(id);
+    if (!pending) {
+      pending = this.load(spec).finally(() => this.loading.delete(id));
+      this.loading.set(id, pending);
+    }
+    return pending;
+  }
+
+  private async load(spec: ModelSpec): Promise<LoadedModel> {
+    const started = performance.now();
+    this.states.set(spec.id, spec.source.kind === "hub" ? { state: "downloading", progress: null } : { state: "loading" });
+    try {
+      const files = await resolveModelFiles(spec, this.hub, (progress) => this.states.set(spec.id, { state: "downloading", progress }));
+      this.states.set(spec.id, { state: "loading" });
+      const config = await readModelConfig(files.dir, spec);
+      const model = spec.task === "embeddings"
+        ? await EmbeddingModel.load(spec, files, config, this.settings)
+        : await loadTextModel(spec, files, config, this.settings);
+      const ms = performance.now() - started;
+      this.loaded.set(spec.id, model);
+      this.states.set(spec.id, { state: "loaded", loadMs: ms });
+      this.onLoad(spec.id, ms, model);
+      return model;
+    } catch (err) {
+      const error = err instanceof ApiError ? err : unavailable(spec, describe(err));
+      this.states.set(spec.id, { state: "failed", error: error.message });
+      throw error;
+    }
+  }
+
+  /** Sequences generating and requests waiting, over every loaded model. */
+  stats(): { activeSequences: number; queued: number } {
+    let activeSequences = 0;
+    let queued = 0;
+    for (const m of this.loaded.values()) {
+      if (m.kind !== "text-generation") continue;
+      const s = m.scheduler.stats();
+      activeSequences += s.activeSequences;
+      queued += s.queued;
+    }
+    return { activeSequences, queued };
+  }
+}
+
+function describe(err: unknown): string {
+  const msg = err instanceof Error ? err.message : String(err);
+  // onnxruntime and out-of-memory messages can be long; the first line says what happened.
+  return msg.split("\n")[0]!.slice(0, 500);
+}

@@ -1,0 +1,122 @@
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import * as transformers from "@huggingface/transformers";
+import type { Tiktoken } from "tiktoken";
+import { byteLevelBytes } from "./byte-level.ts";
+
+type HfTokenizer = transformers.PreTrainedTokenizer;
+type TokenizerClass = new (json: object, config: object) => HfTokenizer;
+
+export interface ChatMessageForTemplate {
+  role: string;
+  content: string;
+  name?: string;
+}
+
+/**
+ * The model's own tokenizer (tokenizer.json through transformers.js), optionally with a tiktoken encoding that
+ * gives the same ids faster. Prompt and completion tokens are both counted with it, so usage is exact.
+ */
+export class TextTokenizer {
+  readonly vocabSize: number;
+  readonly specialIds: ReadonlySet<number>;
+  readonly eosTokenId: number | null;
+  readonly bosTokenId: number | null;
+  private readonly byteLevel: boolean;
+  private readonly pieces: (string | undefined)[];
+
+  private constructor(
+    private readonly hf: HfTokenizer,
+    json: { decoder?: { type?: string; decoders?: { type?: string }[] } | null; model?: { vocab?: Record<string, number> | [string, number][] }; added_tokens?: { id: number; content: string }[] },
+    readonly chatTemplate: string | null,
+    private readonly tiktoken: Tiktoken | null,
+  ) {
+    const vocab = hf.get_vocab() as Map<string, number> | Record<string, number>;
+    const entries: [string, number][] = vocab instanceof Map ? [...vocab.entries()] : Object.entries(vocab);
+    let max = -1;
+    this.pieces = [];
+    for (const [piece, id] of entries) {
+      this.pieces[id] = piece;
+      if (id > max) max = id;
+    }
+    this.vocabSize = max + 1;
+    this.specialIds = new Set(hf.all_special_ids as number[]);
+    this.eosTokenId = typeof hf.eos_token_id === "number" ? hf.eos_token_id : null;
+    this.bosTokenId = typeof hf.bos_token_id === "number" ? hf.bos_token_id : null;
+    const d = json.decoder;
+    this.byteLevel = d?.type === "ByteLevel" || (d?.decoders ?? []).some((x) => x.type === "ByteLevel");
+  }
+
+  static async load(dir: string, opts: { chatTemplate: string | null; tiktoken: Tiktoken | null }): Promise<TextTokenizer> {
+    const json = JSON.parse(await readFile(join(dir, "tokenizer.json"), "utf8"));
+    let config: Record<string, unknown> = {};
+    try {
+      config = JSON.parse(await readFile(join(dir, "tokenizer_config.json"), "utf8"));
+    } catch {
+      // tokenizer_config.json is optional
+    }
+    // Pick the tokenizer class the way AutoTokenizer does, without its file loader (we already have the files).
+    const name = typeof config.tokenizer_class === "string" ? config.tokenizer_class.replace(/Fast$/, "") : "PreTrainedTokenizer";
+    const exported = (transformers as unknown as Record<string, unknown>)[name];
+    const Cls = (typeof exported === "function" && name.endsWith("Tokenizer") ? exported : transformers.PreTrainedTokenizer) as unknown as TokenizerClass;
+    const hf = new Cls(json, config);
+    let template = opts.chatTemplate ?? (hf.chat_template as unknown as string | Record<string, string> | null) ?? null;
+    if (template && typeof template === "object") template = template.default ?? Object.values(template)[0] ?? null;
+    return new TextTokenizer(hf, json, (template as string | null) || null, opts.tiktoken);
+  }
+
+  /** Ids of `text`; special tokens of the template (BOS) are added only when asked, as for raw completions. */
+  encode(text: string, addSpecialTokens = true): number[] {
+    if (this.tiktoken && !(addSpecialTokens && this.addsSpecialTokens())) {
+      return Array.from(this.tiktoken.encode_ordinary(text));
+    }
+    return this.hf.encode(text, { add_special_tokens: addSpecialTokens });
+  }
+
+  private addsSpecialTokensCache: boolean | null = null;
+  private addsSpecialTokens(): boolean {
+    if (this.addsSpecialTokensCache === null) {
+      this.addsSpecialTokensCache = this.hf.encode("a", { add_special_tokens: true }).length !== this.hf.encode("a", { add_special_tokens: false }).length;
+    }
+    return this.addsSpecialTokensCache;
+  }
+
+  decode(ids: readonly number[], skipSpecialTokens = true): string {
+    if (ids.length === 0) return "";
+    return this.hf.decode(ids as number[], { skip_special_tokens: skipSpecialTokens, clean_up_tokenization_spaces: false });
+  }
+
+  /** The text of one token as logprobs show it (special tokens by name). */
+  tokenText(id: number): string {
+    return this.hf.decode([id], { skip_special_tokens: false, clean_up_tokenization_spaces: false });
+  }
+
+  /** The exact bytes of one token: from the byte-level alphabet where the vocabulary uses it, else UTF-8. */
+  tokenBytes(id: number): number[] {
+    const piece = this.pieces[id];
+    if (this.byteLevel && piece !== undefined && !this.specialIds.has(id)) {
+      const bytes = byteLevelBytes(piece);
+      if (bytes) return bytes;
+    }
+    return [...Buffer.from(this.tokenText(id), "utf8")];
+  }
+
+  hasToken(id: number): boolean {
+    return Number.isInteger(id) && id >= 0 && id < this.vocabSize && this.pieces[id] !== undefined;
+  }
+
+  idOf(piece: string): number | undefined {
+    const id = this.pieces.indexOf(piece);
+    return id >= 0 ? id : undefined;
+  }
+
+  /** The prompt text of a conversation, from the model's chat template (Jinja). */
+  renderChat(messages: ChatMessageForTemplate[], addGenerationPrompt: boolean): string {
+    if (!this.chatTemplate) throw new Error("no chat template");
+    return this.hf.apply_chat_template(messages as never, {
+      chat_template: this.chatTemplate,
+      add_generation_prompt: addGenerationPrompt,
+      tokenize: false,
+    }) as unknown as string;
+  }
+}

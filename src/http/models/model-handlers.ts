@@ -1,0 +1,46 @@
+import type { ModelSpec } from "../../registry/registry-entry.ts";
+import { modelNotFound } from "../../errors/api-error.ts";
+import type { ServerContext } from "../shared/server-context.ts";
+import type { ModelDetail, ModelList, ModelObject } from "./model-schema.ts";
+
+/** Registry entries have no creation date; the server's start time stands in, stable for its lifetime. */
+const CREATED = Math.floor(Date.now() / 1000);
+
+function modelObject(spec: ModelSpec): ModelObject {
+  return { id: spec.id, object: "model", created: CREATED, owned_by: spec.ownedBy };
+}
+
+export function listModels(ctx: ServerContext): ModelList {
+  return { object: "list", data: ctx.pool.list().map(modelObject) };
+}
+
+export function modelDetail(ctx: ServerContext, id: string): ModelDetail {
+  const spec = ctx.pool.spec(id);
+  if (!spec) throw modelNotFound(id);
+  const loaded = ctx.pool.peek(id);
+  const state = ctx.pool.state(id);
+  const capabilities: ModelDetail["capabilities"] = [];
+  if (spec.task === "embeddings") capabilities.push("embeddings");
+  else {
+    capabilities.push("completion");
+    // Before loading we only know of an explicit template; once loaded, the tokenizer's own counts too.
+    if (loaded ? loaded.kind === "text-generation" && loaded.tokenizer.chatTemplate : spec.chatTemplate) capabilities.push("chat");
+  }
+  const detail: ModelDetail = {
+    ...modelObject(spec),
+    source: spec.source.kind === "hub" ? { hf_repo: spec.source.repo, revision: spec.source.revision } : { path: spec.source.path },
+    task: spec.task,
+    capabilities,
+    max_model_len: loaded ? loaded.contextLength : spec.maxContextTokens,
+    dtype: spec.dtype,
+    device: loaded ? loaded.device : spec.device,
+    loaded: loaded !== undefined,
+    state: state.state,
+  };
+  if (state.state === "downloading" && state.progress) {
+    const p = state.progress;
+    detail.download = { file: p.file, loaded_bytes: p.loadedBytes, total_bytes: p.totalBytes, percent: p.totalBytes ? Math.round((1000 * p.loadedBytes) / p.totalBytes) / 10 : null };
+  }
+  if (state.state === "failed") detail.error = state.error;
+  return detail;
+}

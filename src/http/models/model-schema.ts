@@ -1,0 +1,30 @@
+import { Type, type Static } from "@sinclair/typebox";
+
+/** GET /v1/models/{id}: OpenAI's Model object plus what this server knows about the entry. */
+export const ModelObjectSchema = Type.Object({
+  id: Type.String(),
+  object: Type.Literal("model"),
+  created: Type.Integer(),
+  owned_by: Type.String(),
+});
+export type ModelObject = Static<typeof ModelObjectSchema>;
+
+export const ModelDetailSchema = Type.Composite([
+  ModelObjectSchema,
+  Type.Object({
+    source: Type.Object({ hf_repo: Type.Optional(Type.String()), revision: Type.Optional(Type.String()), path: Type.Optional(Type.String()) }),
+    task: Type.String(),
+    capabilities: Type.Array(Type.Union([Type.Literal("completion"), Type.Literal("chat"), Type.Literal("embeddings")])),
+    max_model_len: Type.Union([Type.Integer(), Type.Null()]),
+    dtype: Type.String(),
+    device: Type.String(),
+    loaded: Type.Boolean(),
+    state: Type.String(),
+    download: Type.Optional(Type.Object({ file: Type.String(), loaded_bytes: Type.Integer(), total_bytes: Type.Union([Type.Integer(), Type.Null()]), percent: Type.Union([Type.Number(), Type.Null()]) })),
+    error: Type.Optional(Type.String()),
+  }),
+]);
+export type ModelDetail = Static<typeof ModelDetailSchema>;
+
+export const ModelListSchema = Type.Object({ object: Type.Literal("list"), data: Type.Array(ModelObjectSchema) });
+export type ModelList = Static<typeof ModelListSchema>;

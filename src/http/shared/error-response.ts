@@ -1,0 +1,25 @@
+import { ApiError, toApiError } from "../../errors/api-error.ts";
+
+/** The one place errors become HTTP: `{"error": {message, type, param, code}}` with the error's status. */
+export function errorResponse(err: unknown, extraHeaders: Record<string, string> = {}): Response {
+  const e = toApiError(err);
+  return new Response(JSON.stringify(e.toBody()), {
+    status: e.status,
+    headers: { "content-type": "application/json", ...e.headers, ...extraHeaders },
+  });
+}
+
+/** Elysia's own error codes (unknown route, its parser) mapped to OpenAI errors. */
+export function frameworkError(code: string | number, err: unknown, path: string, method: string): ApiError {
+  if (err instanceof ApiError) return err;
+  switch (code) {
+    case "NOT_FOUND":
+      return new ApiError({ status: 404, type: "invalid_request_error", code: "not_found", message: `No route for ${method} ${path}.` });
+    case "PARSE":
+      return new ApiError({ status: 400, type: "invalid_request_error", code: "invalid_json", message: "The request body could not be parsed." });
+    case "VALIDATION":
+      return new ApiError({ status: 400, type: "invalid_request_error", code: "invalid_value", message: err instanceof Error ? err.message.split("\n")[0]! : "Invalid request." });
+    default:
+      return toApiError(err);
+  }
+}

@@ -1,0 +1,92 @@
+import { readFileSync } from "node:fs";
+import { dirname, extname, isAbsolute, resolve } from "node:path";
+import { Value } from "@sinclair/typebox/value";
+import { parse as parseYaml } from "yaml";
+import { ConfigError } from "../config/load-settings.ts";
+import type { Settings } from "../config/settings-spec.ts";
+import { BUILTIN_MODELS } from "./builtin-models.ts";
+import { RegistryEntrySchema, type ModelSpec, type RegistryEntryInput } from "./registry-entry.ts";
+
+/**
+ * The registry is data: the built-in entries, then the file's entries (same name = override). A malformed file
+ * stops the server at start with the file, the entry and the field named.
+ */
+export function loadRegistry(settings: Settings): ModelSpec[] {
+  const byName = new Map<string, ModelSpec>();
+  if (settings.includeDefaultModels) {
+    for (const e of BUILTIN_MODELS) byName.set(e.name, toSpec(e, settings, null, true));
+  }
+  if (settings.registryPath) {
+    const file = resolve(settings.registryPath);
+    const seen = new Set<string>();
+    readRegistryFile(file).forEach((entry, i) => {
+      if (seen.has(entry.name)) throw new ConfigError(`${file}: entry ${i} (${entry.name}): name is listed twice`);
+      seen.add(entry.name);
+      byName.delete(entry.name); // an override moves to the file's order
+      byName.set(entry.name, toSpec(entry, settings, dirname(file), false));
+    });
+  }
+  return [...byName.values()];
+}
+
+export function readRegistryFile(file: string): RegistryEntryInput[] {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (err) {
+    throw new ConfigError(`invalid MODEL_REGISTRY_PATH: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+  }
+  let doc: unknown;
+  try {
+    doc = extname(file).toLowerCase() === ".json" ? JSON.parse(text) : parseYaml(text);
+  } catch (err) {
+    const reason = (err instanceof Error ? err.message : String(err)).split("\n")[0];
+    throw new ConfigError(`${file}: not valid ${extname(file).toLowerCase() === ".json" ? "JSON" : "YAML"}: ${reason}`);
+  }
+  // Accept a bare array (the original server's format) or {models: [...]}.
+  const list = Array.isArray(doc) ? doc : doc && typeof doc === "object" && Array.isArray((doc as { models?: unknown }).models) ? (doc as { models: unknown[] }).models : null;
+  if (!list) throw new ConfigError(`${file}: expected an array of model entries (or {models: [...]})`);
+  return list.map((raw, i) => validateEntry(file, raw, i));
+}
+
+function validateEntry(file: string, raw: unknown, i: number): RegistryEntryInput {
+  const label = raw && typeof raw === "object" && typeof (raw as { name?: unknown }).name === "string" ? `entry ${i} (${(raw as { name: string }).name})` : `entry ${i}`;
+  if (!raw || typeof raw !== "object" || Array.isArray(raw)) throw new ConfigError(`${file}: ${label}: expected an object with name and hf_repo or path`);
+  const first = Value.Errors(RegistryEntrySchema, raw).First();
+  if (first) {
+    const field = first.path.replace(/^\//, "").replace(/\//g, ".") || "(entry)";
+    const value = (raw as Record<string, unknown>)[field];
+    const why = first.message.includes("Unexpected property") || (value !== undefined && !(field in RegistryEntrySchema.properties))
+      ? "unknown field"
+      : first.message.toLowerCase();
+    throw new ConfigError(`${file}: ${label}: field '${field}': ${why}${value !== undefined ? ` (got ${JSON.stringify(value)})` : ""}`);
+  }
+  const entry = raw as RegistryEntryInput;
+  if (!entry.hf_repo === !entry.path) throw new ConfigError(`${file}: ${label}: give exactly one of 'hf_repo' or 'path'`);
+  if (entry.hf_repo && !/^[\w.-]+(\/[\w.-]+)?$/.test(entry.hf_repo)) throw new ConfigError(`${file}: ${label}: field 'hf_repo': '${entry.hf_repo}' is not a repo id like owner/name`);
+  if (entry.task !== "embeddings" && (entry.pooling !== undefined || entry.normalize !== undefined)) {
+    throw new ConfigError(`${file}: ${label}: field '${entry.pooling !== undefined ? "pooling" : "normalize"}': only for task: embeddings`);
+  }
+  return entry;
+}
+
+function toSpec(e: RegistryEntryInput, settings: Settings, baseDir: string | null, builtin: boolean): ModelSpec {
+  const source: ModelSpec["source"] = e.path
+    ? { kind: "local", path: isAbsolute(e.path) || !baseDir ? resolve(e.path) : resolve(baseDir, e.path) }
+    : { kind: "hub", repo: e.hf_repo!, revision: e.revision ?? "main" };
+  return {
+    id: e.name,
+    source,
+    dtype: e.dtype ?? "fp32",
+    device: e.device ?? settings.defaultDevice,
+    maxContextTokens: e.max_context_tokens ?? null,
+    task: e.task ?? "text-generation",
+    chatTemplate: e.chat_template ?? null,
+    tiktokenEncoding: e.tiktoken_encoding ?? null,
+    modelType: e.model_type ?? null,
+    pooling: e.pooling ?? "mean",
+    normalize: e.normalize ?? true,
+    ownedBy: e.owned_by ?? (e.hf_repo ? e.hf_repo.split("/")[0]! : "local"),
+    builtin,
+  };
+}
