@@ -5,6 +5,7 @@
 import { join } from "node:path";
 import { EXIT_NATIVE_SETUP } from "./exit-codes.ts";
 import { embeddedNativeAssets } from "./native-assets.ts";
+import { disableOnnxruntimeTelemetry } from "./ort-telemetry.ts";
 import { prepareNativeLibrariesOrExit } from "./prepare-or-exit.ts";
 
 /** Returns the binding's exports; on an unusable cache folder prints one line and exits with EXIT_NATIVE_SETUP. */
@@ -12,6 +13,7 @@ export function loadOrtBinding(): unknown {
   const assets = embeddedNativeAssets;
   if (assets === null) throw new Error("loadOrtBinding() is only for the compiled executable");
   const dir = prepareNativeLibrariesOrExit() ?? "";
+  disableOnnxruntimeTelemetry();
   const module = { exports: {} as unknown };
   try {
     process.dlopen(module, join(dir, assets.bindingName));
