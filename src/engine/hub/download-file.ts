@@ -1,0 +1,129 @@
+import { mkdir, open, rename, rm } from "node:fs/promises";
+import { dirname } from "node:path";
+import type { ApiError } from "../../errors/api-error.ts";
+import { cacheUnwritable, hubBadResponse, hubInterrupted, hubNotFound, hubUnauthorized, hubUnreachable } from "./hub-errors.ts";
+import { hubGet, TooManyRedirects, type HubResponse } from "./hub-request.ts";
+import type { DownloadProgress } from "./hub-types.ts";
+import { resolveUrl } from "./hub-url.ts";
+import { IdleWatchdog } from "./idle-watchdog.ts";
+import { isDiskError, networkFailureReason } from "./network-error.ts";
+import { ProgressMeter } from "./progress-meter.ts";
+import type { RepoFile } from "./repo-file-list.ts";
+import { removeStaleParts } from "./stale-parts.ts";
+import { partFileName } from "./write-file-atomic.ts";
+
+export interface DownloadContext {
+  endpoint: string;
+  token: string;
+  repo: string;
+  revision: string;
+  idleTimeoutMs: number;
+  onProgress: (p: DownloadProgress) => void;
+  log: (line: string) => void;
+}
+
+export type DownloadResult = { kind: "saved"; size: number; commit: string | null } | { kind: "absent" };
+
+/**
+ * One repo file to `dest`: streamed to a part file beside it (never buffered whole), length-checked, flushed and
+ * renamed into place. Any failure removes the part, so `dest` is either absent or a complete copy.
+ */
+export async function downloadFile(ctx: DownloadContext, file: RepoFile, dest: string): Promise<DownloadResult> {
+  const url = resolveUrl(ctx.endpoint, ctx.repo, ctx.revision, file.path);
+  const watchdog = new IdleWatchdog(ctx.idleTimeoutMs);
+  try {
+    const { response, commit } = await request(ctx, url, file, watchdog);
+    if (response.status === 404 && !file.required) {
+      await response.body?.cancel();
+      return { kind: "absent" };
+    }
+    if (response.status !== 200) throw await statusError(ctx, file, response);
+    const size = await saveBody(ctx, file, response, dest, watchdog);
+    return { kind: "saved", size, commit };
+  } finally {
+    watchdog.stop();
+  }
+}
+
+async function request(ctx: DownloadContext, url: string, file: RepoFile, watchdog: IdleWatchdog): Promise<HubResponse> {
+  try {
+    return await hubGet(url, ctx.endpoint, ctx.token, watchdog);
+  } catch (err) {
+    if (err instanceof TooManyRedirects) throw hubBadResponse(ctx.endpoint, ctx.repo, file.path, err.message);
+    const reason = watchdog.fired ? `no answer in ${watchdog.describe().replace("no data for ", "")}` : networkFailureReason(err) ?? message(err);
+    throw hubUnreachable(ctx.endpoint, reason);
+  }
+}
+
+async function statusError(ctx: DownloadContext, file: RepoFile, response: Response): Promise<ApiError> {
+  const hubSays = response.headers.get("x-error-message") ?? (await bodyText(response));
+  const status = response.status;
+  if (status === 401 || status === 403) return hubUnauthorized(ctx.repo, file.path, status, ctx.token !== "", hubSays);
+  if (status === 404) return hubNotFound(ctx.repo, ctx.revision, file.path, hubSays);
+  return hubBadResponse(ctx.endpoint, ctx.repo, file.path, `HTTP ${status}`);
+}
+
+async function saveBody(ctx: DownloadContext, file: RepoFile, response: Response, dest: string, watchdog: IdleWatchdog): Promise<number> {
+  // A compressed answer's Content-Length counts compressed bytes, which fetch has already inflated.
+  const encoding = response.headers.get("content-encoding");
+  const lengthHeader = response.headers.get("content-length");
+  const total = lengthHeader !== null && (!encoding || encoding === "identity") ? Number(lengthHeader) : null;
+  const part = partFileName(dest);
+  let written = 0;
+  try {
+    await mkdir(dirname(dest), { recursive: true });
+    await removeStaleParts(dest);
+    const handle = await open(part, "w");
+    try {
+      const meter = new ProgressMeter(`${ctx.repo}@${ctx.revision}`, file.path, total, ctx.onProgress, ctx.log);
+      if (response.body) {
+        for await (const chunk of response.body) {
+          watchdog.kick();
+          await handle.write(chunk);
+          written += chunk.byteLength;
+          meter.add(chunk.byteLength);
+        }
+      }
+      if (total !== null && written !== total) throw new ShortBody(written, total);
+      await handle.sync();
+      meter.done();
+    } finally {
+      await handle.close();
+    }
+    await rename(part, dest);
+    return written;
+  } catch (err) {
+    await rm(part, { force: true }).catch(() => {});
+    if (isDiskError(err)) throw cacheUnwritable(dirname(dest), message(err));
+    const progress = `after ${written} of ${total ?? "?"} bytes`;
+    if (err instanceof ShortBody) throw hubInterrupted(ctx.endpoint, ctx.repo, file.path, `the connection closed ${progress}`);
+    const reason = watchdog.fired ? watchdog.describe() : networkFailureReason(err) ?? message(err);
+    throw hubInterrupted(ctx.endpoint, ctx.repo, file.path, `${reason} ${progress}`);
+  }
+}
+
+class ShortBody extends Error {
+  constructor(written: number, total: number) {
+    super(`got ${written} of ${total} bytes`);
+  }
+}
+
+async function bodyText(response: Response): Promise<string> {
+  try {
+    const text = (await response.text()).slice(0, 2000);
+    // The hub answers errors as {"error": "..."}; mirrors may send HTML, which says nothing useful on one line.
+    if (text.trimStart().startsWith("<")) return "";
+    try {
+      const parsed = JSON.parse(text) as { error?: unknown };
+      return typeof parsed.error === "string" ? parsed.error : "";
+    } catch {
+      return text;
+    }
+  } catch {
+    return "";
+  }
+}
+
+function message(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
