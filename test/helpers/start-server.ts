@@ -1,0 +1,113 @@
+/**
+ * Starts the real server (`bun run src/index.ts`) as a child process on a free port with the test models'
+ * registry, waits for its "listening" line, and gives back its URL, its output and a stop() that always
+ * ends it. One server per test file: start it in beforeAll, stop it in afterAll.
+ */
+import type { Subprocess } from "bun";
+import * as path from "node:path";
+import OpenAI from "openai";
+import { defaultTestModelsDir } from "../../scripts/make-test-models.ts";
+
+const REPO_ROOT = path.resolve(import.meta.dir, "..", "..");
+const READY_TIMEOUT_MS = 30_000;
+const KILL_GRACE_MS = 5_000;
+const LISTENING = /gpt3dev-api listening on (http:\/\/\S+)/;
+
+export interface StartServerOptions {
+  /** Extra arguments after the defaults; a flag given here overrides the default one (last wins). */
+  args?: string[];
+  /** Extra environment variables on top of this process's environment. */
+  env?: Record<string, string>;
+}
+
+export interface TestServer {
+  /** http://127.0.0.1:PORT */
+  url: string;
+  /** url + "/v1", what the openai client takes as baseURL. */
+  baseURL: string;
+  proc: Subprocess<"ignore", "pipe", "pipe">;
+  /** Ends the server: SIGTERM, then SIGKILL after 5 s. Safe to call twice. */
+  stop(): Promise<void>;
+  /** Everything the server printed so far. */
+  stdout(): string;
+  stderr(): string;
+}
+
+export function testRegistryPath(): string {
+  return path.join(process.env.TEST_MODELS_DIR || defaultTestModelsDir(), "registry.yaml");
+}
+
+/** The server command line with the test defaults first, so later flags override them. */
+export function serverArgs(args: string[] = []): string[] {
+  return ["run", "src/index.ts", "--port", "0", "--host", "127.0.0.1", "--registry", testRegistryPath(), "--include-default-models=false", ...args];
+}
+
+/** Reads a pipe into a growing string until it ends; `onText` sees every new piece. */
+function drain(stream: ReadableStream<Uint8Array>, onText: (text: string) => void): Promise<void> {
+  const decoder = new TextDecoder();
+  return (async () => {
+    for await (const chunk of stream) onText(decoder.decode(chunk, { stream: true }));
+    onText(decoder.decode());
+  })().catch(() => {});
+}
+
+export async function startServer(opts: StartServerOptions = {}): Promise<TestServer> {
+  const proc = Bun.spawn(["bun", ...serverArgs(opts.args)], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, ...opts.env },
+    stdin: "ignore",
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  let out = "";
+  let err = "";
+  let onOut: () => void = () => {};
+  const stdoutDone = drain(proc.stdout, (t) => {
+    out += t;
+    onOut();
+  });
+  const stderrDone = drain(proc.stderr, (t) => (err += t));
+
+  let stopped: Promise<void> | null = null;
+  const stop = (): Promise<void> => {
+    stopped ??= (async () => {
+      if (proc.exitCode === null && proc.signalCode === null) {
+        proc.kill("SIGTERM");
+        const timer = setTimeout(() => proc.kill("SIGKILL"), KILL_GRACE_MS);
+        await proc.exited;
+        clearTimeout(timer);
+      }
+      await Promise.all([stdoutDone, stderrDone]);
+    })();
+    return stopped;
+  };
+
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => fail(`did not print its listening line within ${READY_TIMEOUT_MS / 1000} s`), READY_TIMEOUT_MS);
+    let settled = false;
+    const fail = (why: string) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      void stop().then(() => reject(new Error(`test server ${why}.\nstdout:\n${out}\nstderr:\n${err}`)));
+    };
+    onOut = () => {
+      const m = LISTENING.exec(out);
+      if (m && !settled) {
+        settled = true;
+        clearTimeout(timer);
+        onOut = () => {};
+        resolve(m[1]!);
+      }
+    };
+    onOut();
+    void proc.exited.then((code) => fail(`exited with code ${code} before listening`));
+  });
+
+  return { url, baseURL: `${url}/v1`, proc, stop, stdout: () => out, stderr: () => err };
+}
+
+/** The official client pointed at a test server; no retries, so every status the server sends is seen. */
+export function openaiClient(baseURL: string): OpenAI {
+  return new OpenAI({ baseURL, apiKey: "test", maxRetries: 0 });
+}
