@@ -1,0 +1,52 @@
+/**
+ * Deterministic pseudo-random weights. Each tensor gets its own stream, seeded from (model seed, tensor name),
+ * so adding or resizing one tensor never changes the others, and every run writes the same bytes.
+ */
+import type { GraphBuilder, Value } from "./graph-builder.ts";
+
+/** FNV-1a, 32-bit: a stable string hash for seeding. */
+function fnv1a(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  return h >>> 0;
+}
+
+/**
+ * Uniform values in [-a, a) with standard deviation `std` (a = std·√3), from mulberry32: tiny and fast enough to
+ * fill GPT-2 124M (≈124M floats) in well under a second. A normal distribution is not needed for a test model.
+ */
+export function uniform(seed: string, count: number, std: number): Float32Array {
+  const out = new Float32Array(count);
+  const scale = (std * Math.sqrt(3) * 2) / 4294967296;
+  const offset = std * Math.sqrt(3);
+  let s = fnv1a(seed) | 0;
+  for (let i = 0; i < count; i++) {
+    s = (s + 0x6d2b79f5) | 0;
+    let t = Math.imul(s ^ (s >>> 15), 1 | s);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    out[i] = ((t ^ (t >>> 14)) >>> 0) * scale - offset;
+  }
+  return out;
+}
+
+/** Registers model parameters as initializers: random, ones or zeros, named as in the Hugging Face checkpoint. */
+export class Params {
+  constructor(
+    private readonly b: GraphBuilder,
+    private readonly seed: string,
+  ) {}
+
+  random(name: string, dims: readonly number[], std: number): Value {
+    return this.b.initializer(name, dims, uniform(`${this.seed}/${name}`, count(dims), std));
+  }
+  ones(name: string, dims: readonly number[]): Value {
+    return this.b.initializer(name, dims, new Float32Array(count(dims)).fill(1));
+  }
+  zeros(name: string, dims: readonly number[]): Value {
+    return this.b.initializer(name, dims, new Float32Array(count(dims)));
+  }
+}
+
+function count(dims: readonly number[]): number {
+  return dims.reduce((a, b) => a * b, 1);
+}
