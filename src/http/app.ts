@@ -1,6 +1,8 @@
 import { cors } from "@elysiajs/cors";
 import { Elysia } from "elysia";
+import { chatRoute } from "./chat/chat-route.ts";
 import { completionRoute } from "./completions/completion-route.ts";
+import { embeddingRoute } from "./embeddings/embedding-route.ts";
 import { healthRoutes } from "./health/health-routes.ts";
 import { modelRoutes } from "./models/model-routes.ts";
 import { errorResponse, frameworkError } from "./shared/error-response.ts";
@@ -27,5 +29,7 @@ export function buildApp(ctx: ServerContext) {
     .onError(({ code, error, request }) => errorResponse(frameworkError(code, error, new URL(request.url).pathname, request.method)))
     .use(healthRoutes(ctx))
     .use(modelRoutes(ctx))
-    .use(completionRoute(ctx));
+    .use(completionRoute(ctx))
+    .use(chatRoute(ctx))
+    .use(embeddingRoute(ctx));
 }

@@ -1,0 +1,49 @@
+import type { ChatMessageForTemplate } from "../../engine/tokenizer/text-tokenizer.ts";
+import { invalidRequest } from "../../errors/api-error.ts";
+
+const ROLES = new Set(["system", "developer", "user", "assistant", "tool"]);
+
+/**
+ * OpenAI messages → what a chat template renders. `developer` is a system message; text parts are joined;
+ * any other part type is refused by name, never dropped.
+ */
+export function templateMessages(messages: unknown[]): ChatMessageForTemplate[] {
+  if (messages.length === 0) throw invalidRequest("'messages' must contain at least one message.", "messages", "invalid_value");
+  return messages.map((raw, i) => {
+    const at = `messages[${i}]`;
+    if (!raw || typeof raw !== "object" || Array.isArray(raw)) throw invalidRequest(`${at} must be an object with 'role' and 'content'.`, at);
+    const m = raw as Record<string, unknown>;
+    if (typeof m.role !== "string") throw invalidRequest(`${at}.role is required and must be a string.`, `${at}.role`);
+    if (!ROLES.has(m.role)) throw invalidRequest(`${at}.role '${m.role.slice(0, 40)}' is not one of system, developer, user, assistant, tool.`, `${at}.role`);
+    const content = contentText(m.content, m.role, at);
+    const out: ChatMessageForTemplate = { role: m.role === "developer" ? "system" : m.role, content };
+    if (m.name !== undefined && m.name !== null) {
+      if (typeof m.name !== "string") throw invalidRequest(`${at}.name must be a string.`, `${at}.name`);
+      out.name = m.name;
+    }
+    if (m.tool_calls !== undefined && m.tool_calls !== null && !(Array.isArray(m.tool_calls) && m.tool_calls.length === 0)) {
+      throw invalidRequest(`${at}.tool_calls: tool calling is not supported yet by this server.`, `${at}.tool_calls`, "unsupported_parameter");
+    }
+    return out;
+  });
+}
+
+function contentText(content: unknown, role: string, at: string): string {
+  if (typeof content === "string") return content;
+  // An assistant turn that only called tools has null content.
+  if ((content === null || content === undefined) && role === "assistant") return "";
+  if (content === null || content === undefined) throw invalidRequest(`${at}.content is required.`, `${at}.content`);
+  if (!Array.isArray(content)) throw invalidRequest(`${at}.content must be a string or an array of content parts.`, `${at}.content`);
+  const texts: string[] = [];
+  content.forEach((part, j) => {
+    const p = `${at}.content[${j}]`;
+    if (!part || typeof part !== "object") throw invalidRequest(`${p} must be an object like {"type": "text", "text": "..."}.`, p);
+    const { type, text } = part as { type?: unknown; text?: unknown };
+    if (type !== "text") {
+      throw invalidRequest(`${p}: content parts of type '${String(type).slice(0, 40)}' are not supported by this model; only 'text' parts are.`, `${p}.type`, "unsupported_content_type");
+    }
+    if (typeof text !== "string") throw invalidRequest(`${p}.text must be a string.`, `${p}.text`);
+    texts.push(text);
+  });
+  return texts.join("\n");
+}

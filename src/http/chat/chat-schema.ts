@@ -1,0 +1,60 @@
+import { Type, type Static } from "@sinclair/typebox";
+import { Nullable, SamplingFields, UsageSchema } from "../shared/common-schema.ts";
+
+/** Message shape is checked loosely here and precisely in chat-messages.ts, so errors can name messages[i]. */
+export const ChatRequestSchema = Type.Object({
+  ...SamplingFields,
+  messages: Type.Array(Type.Unknown()),
+  max_tokens: Nullable(Type.Integer({ minimum: 0 })),
+  max_completion_tokens: Nullable(Type.Integer({ minimum: 0 })),
+  logprobs: Nullable(Type.Boolean()),
+  top_logprobs: Nullable(Type.Integer({ minimum: 0, maximum: 20 })),
+  response_format: Nullable(Type.Object({ type: Type.String() })),
+  tools: Nullable(Type.Array(Type.Unknown())),
+  tool_choice: Nullable(Type.Unknown()),
+  functions: Nullable(Type.Array(Type.Unknown())),
+  parallel_tool_calls: Nullable(Type.Boolean()),
+});
+export type ChatRequest = Static<typeof ChatRequestSchema>;
+
+const TopLogprobSchema = Type.Object({ token: Type.String(), logprob: Type.Number(), bytes: Type.Union([Type.Array(Type.Integer()), Type.Null()]) });
+export const ChatTokenLogprobSchema = Type.Composite([TopLogprobSchema, Type.Object({ top_logprobs: Type.Array(TopLogprobSchema) })]);
+export type ChatTokenLogprob = Static<typeof ChatTokenLogprobSchema>;
+export const ChatLogprobsSchema = Type.Object({ content: Type.Union([Type.Array(ChatTokenLogprobSchema), Type.Null()]), refusal: Type.Null() });
+export type ChatLogprobs = Static<typeof ChatLogprobsSchema>;
+
+const FinishReason = Type.Union([Type.Literal("stop"), Type.Literal("length"), Type.Null()]);
+
+export const ChatResponseSchema = Type.Object({
+  id: Type.String(),
+  object: Type.Literal("chat.completion"),
+  created: Type.Integer(),
+  model: Type.String(),
+  choices: Type.Array(
+    Type.Object({
+      index: Type.Integer(),
+      message: Type.Object({ role: Type.Literal("assistant"), content: Type.String(), refusal: Type.Null() }),
+      logprobs: Type.Union([ChatLogprobsSchema, Type.Null()]),
+      finish_reason: FinishReason,
+    }),
+  ),
+  usage: UsageSchema,
+});
+export type ChatResponse = Static<typeof ChatResponseSchema>;
+
+export const ChatChunkSchema = Type.Object({
+  id: Type.String(),
+  object: Type.Literal("chat.completion.chunk"),
+  created: Type.Integer(),
+  model: Type.String(),
+  choices: Type.Array(
+    Type.Object({
+      index: Type.Integer(),
+      delta: Type.Object({ role: Type.Optional(Type.Literal("assistant")), content: Type.Optional(Type.String()) }),
+      logprobs: Type.Union([ChatLogprobsSchema, Type.Null()]),
+      finish_reason: FinishReason,
+    }),
+  ),
+  usage: Type.Optional(Type.Union([UsageSchema, Type.Null()])),
+});
+export type ChatChunk = Static<typeof ChatChunkSchema>;

@@ -1,0 +1,16 @@
+import { Elysia } from "elysia";
+import { readJsonBody } from "../shared/read-json-body.ts";
+import type { ServerContext } from "../shared/server-context.ts";
+import { embeddingsDisabled, handleEmbeddings } from "./embedding-handler.ts";
+import { EmbeddingRequestSchema } from "./embedding-schema.ts";
+
+export function embeddingRoute(ctx: ServerContext) {
+  return new Elysia().post(
+    "/v1/embeddings",
+    async ({ request }) => {
+      if (!ctx.settings.enableEmbeddings) throw embeddingsDisabled();
+      return handleEmbeddings(ctx, await readJsonBody(request, EmbeddingRequestSchema, ctx.settings.maxBodyBytes));
+    },
+    { parse: "none" },
+  );
+}
