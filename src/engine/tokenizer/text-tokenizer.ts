@@ -68,7 +68,8 @@ export class TextTokenizer {
   /** Ids of `text`; special tokens of the template (BOS) are added only when asked, as for raw completions. */
   encode(text: string, addSpecialTokens = true): number[] {
     if (this.tiktoken && !(addSpecialTokens && this.addsSpecialTokens())) {
-      return Array.from(this.tiktoken.encode_ordinary(text));
+      // "all": special-token text (e.g. "<|endoftext|>") maps to its id, as the HF tokenizer does.
+      return Array.from(this.tiktoken.encode(text, "all"));
     }
     return this.hf.encode(text, { add_special_tokens: addSpecialTokens });
   }
