@@ -58,7 +58,7 @@ function validateEntry(file: string, raw: unknown, i: number): RegistryEntryInpu
     const value = (raw as Record<string, unknown>)[field];
     const why = first.message.includes("Unexpected property") || (value !== undefined && !(field in RegistryEntrySchema.properties))
       ? "unknown field"
-      : first.message.toLowerCase();
+      : allowedValues(first.schema) ?? first.message.toLowerCase();
     throw new ConfigError(`${file}: ${label}: field '${field}': ${why}${value !== undefined ? ` (got ${JSON.stringify(value)})` : ""}`);
   }
   const entry = raw as RegistryEntryInput;
@@ -68,6 +68,13 @@ function validateEntry(file: string, raw: unknown, i: number): RegistryEntryInpu
     throw new ConfigError(`${file}: ${label}: field '${entry.pooling !== undefined ? "pooling" : "normalize"}': only for task: embeddings`);
   }
   return entry;
+}
+
+/** "expected one of fp32, fp16, …" for a union of literals, which TypeBox reports only as "union value". */
+function allowedValues(schema: unknown): string | null {
+  const anyOf = (schema as { anyOf?: { const?: unknown }[] }).anyOf;
+  if (!anyOf || !anyOf.every((s) => s.const !== undefined)) return null;
+  return `expected one of ${anyOf.map((s) => String(s.const)).join(", ")}`;
 }
 
 function toSpec(e: RegistryEntryInput, settings: Settings, baseDir: string | null, builtin: boolean): ModelSpec {
