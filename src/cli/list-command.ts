@@ -1,0 +1,33 @@
+import { existsSync } from "node:fs";
+import type { Settings } from "../config/settings-spec.ts";
+import { cachedHubModelDir } from "../engine/hub/hub-cache-status.ts";
+import { hubSettings } from "../engine/hub/hub-settings.ts";
+import type { ModelSpec } from "../registry/registry-entry.ts";
+import { EXIT_OK, EXIT_USAGE, stdio, type CliOutput } from "./cli-output.ts";
+import { loadRegistryOrReport } from "./load-registry-or-report.ts";
+import { formatTable } from "./format-table.ts";
+
+/**
+ * `gpt3dev-api list`: the registry as a table with what is cached. Reads only the disk (never the network), so it
+ * answers the same offline.
+ */
+export async function runList(settings: Settings, env: Record<string, string | undefined>, io: CliOutput = stdio): Promise<number> {
+  const specs = loadRegistryOrReport(settings, io);
+  if (!specs) return EXIT_USAGE;
+  const { cacheDir } = hubSettings(settings, env);
+  const rows = specs.map((s) => [s.id, sourceLabel(s), s.task, s.dtype, cachedLabel(s, cacheDir)]);
+  for (const line of formatTable(["ID", "SOURCE", "TASK", "DTYPE", "CACHED"], rows)) io.out(line);
+  io.out("");
+  io.out(`Model cache: ${cacheDir}`);
+  return EXIT_OK;
+}
+
+function sourceLabel(spec: ModelSpec): string {
+  return spec.source.kind === "hub" ? `hf:${spec.source.repo}@${spec.source.revision}` : `path:${spec.source.path}`;
+}
+
+/** yes / no for hub models; local for `path` entries (flagged when the folder is gone). */
+function cachedLabel(spec: ModelSpec, cacheDir: string): string {
+  if (spec.source.kind === "local") return existsSync(spec.source.path) ? "local" : "local (missing)";
+  return cachedHubModelDir({ repo: spec.source.repo, revision: spec.source.revision, dtype: spec.dtype }, cacheDir) ? "yes" : "no";
+}
