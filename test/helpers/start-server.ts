@@ -7,6 +7,7 @@ import type { Subprocess } from "bun";
 import * as path from "node:path";
 import OpenAI from "openai";
 import { defaultTestModelsDir } from "../../scripts/make-test-models.ts";
+import { SETTINGS } from "../../src/config/settings-spec.ts";
 
 const REPO_ROOT = path.resolve(import.meta.dir, "..", "..");
 const READY_TIMEOUT_MS = 30_000;
@@ -18,6 +19,11 @@ export interface StartServerOptions {
   args?: string[];
   /** Extra environment variables on top of this process's environment. */
   env?: Record<string, string>;
+  /**
+   * Replaces the default flags (`--port 0 --host 127.0.0.1 --registry <test registry> --include-default-models=false`),
+   * for tests of what those settings do when they come from the environment instead. `args` still follow.
+   */
+  baseArgs?: string[];
 }
 
 export interface TestServer {
@@ -37,9 +43,21 @@ export function testRegistryPath(): string {
   return path.join(process.env.TEST_MODELS_DIR || defaultTestModelsDir(), "registry.yaml");
 }
 
+/**
+ * This process's environment without any of the server's own settings (a PORT or API_KEYS exported in the
+ * shell must not change what a test sees), plus the test's variables.
+ */
+export function serverEnv(extra: Record<string, string> = {}): Record<string, string> {
+  const names = new Set(Object.values(SETTINGS).map((s) => s.env));
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !names.has(k)) env[k] = v;
+  return { ...env, ...extra };
+}
+
 /** The server command line with the test defaults first, so later flags override them. */
-export function serverArgs(args: string[] = []): string[] {
-  return ["run", "src/index.ts", "--port", "0", "--host", "127.0.0.1", "--registry", testRegistryPath(), "--include-default-models=false", ...args];
+export function serverArgs(args: string[] = [], baseArgs?: string[]): string[] {
+  const base = baseArgs ?? ["--port", "0", "--host", "127.0.0.1", "--registry", testRegistryPath(), "--include-default-models=false"];
+  return ["run", "src/index.ts", ...base, ...args];
 }
 
 /** Reads a pipe into a growing string until it ends; `onText` sees every new piece. */
@@ -52,9 +70,9 @@ function drain(stream: ReadableStream<Uint8Array>, onText: (text: string) => voi
 }
 
 export async function startServer(opts: StartServerOptions = {}): Promise<TestServer> {
-  const proc = Bun.spawn(["bun", ...serverArgs(opts.args)], {
+  const proc = Bun.spawn(["bun", ...serverArgs(opts.args, opts.baseArgs)], {
     cwd: REPO_ROOT,
-    env: { ...process.env, ...opts.env },
+    env: serverEnv(opts.env),
     stdin: "ignore",
     stdout: "pipe",
     stderr: "pipe",
@@ -110,4 +128,28 @@ export async function startServer(opts: StartServerOptions = {}): Promise<TestSe
 /** The official client pointed at a test server; no retries, so every status the server sends is seen. */
 export function openaiClient(baseURL: string): OpenAI {
   return new OpenAI({ baseURL, apiKey: "test", maxRetries: 0 });
+}
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs the server's command line to its end (for settings that stop it at start, `--help`, …) with only
+ * `args` (no test defaults). Killed after 30 s so a server that unexpectedly starts cannot hang a test.
+ */
+export async function runCli(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
+  const proc = Bun.spawn(["bun", "run", "src/index.ts", ...args], {
+    cwd: REPO_ROOT,
+    env: serverEnv(env),
+    stdin: "ignore",
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  const timer = setTimeout(() => proc.kill("SIGKILL"), READY_TIMEOUT_MS);
+  const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+  clearTimeout(timer);
+  return { code, stdout, stderr };
 }
