@@ -134,3 +134,14 @@ test("a hub error status: 503 hub_bad_response naming it, retried on the next ca
   }
   expect(await fetchHubModel(hubRequest(), hubSettingsFor(hub.url, cacheDir), undefined, captureLog())).toBe(join(cacheDir, "test--test-gpt2", "main"));
 });
+
+test("a cache folder that cannot be written: 503 model_cache_unwritable naming it and MODEL_CACHE_DIR", async () => {
+  const { writeFileSync } = await import("node:fs");
+  const blocker = join(tempDir(), "not-a-folder");
+  writeFileSync(blocker, "a file where the cache folder should be");
+  const err = await failure(hubRequest(), hubSettingsFor(hub.url, join(blocker, "cache")));
+  expect(err.status).toBe(503);
+  expect(err.code).toBe("model_cache_unwritable");
+  expect(err.message).toContain(blocker);
+  expect(err.message).toContain("MODEL_CACHE_DIR");
+});

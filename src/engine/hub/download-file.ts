@@ -94,6 +94,7 @@ async function saveBody(ctx: DownloadContext, file: RepoFile, response: Response
     return written;
   } catch (err) {
     await rm(part, { force: true }).catch(() => {});
+    await response.body?.cancel().catch(() => {}); // free the connection when the disk, not the hub, failed
     if (isDiskError(err)) throw cacheUnwritable(dirname(dest), message(err));
     const progress = `after ${written} of ${total ?? "?"} bytes`;
     if (err instanceof ShortBody) throw hubInterrupted(ctx.endpoint, ctx.repo, file.path, `the connection closed ${progress}`);
