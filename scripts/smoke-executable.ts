@@ -1,15 +1,16 @@
 // `bun run smoke [--probe] [--skip-build] [--registry FILE]`
 // Builds dist/gpt3dev-api, copies it alone into an empty temp folder outside the repository (no node_modules
-// reachable), and runs it as a user would: --version, a read-only cache folder, a cold and warm start to a 200 on
+// reachable), and runs it as a user would: --version, unusable cache folders, a cold and warm start to a 200 on
 // /healthz, then a completion, a streamed chat and an embedding on the test models. Prints the figures the issue
 // sets targets for and exits non-zero on any failure. `--probe` builds scripts/build/probe-entry.ts instead of the
 // server (packaging checks only).
-import { copyFileSync, chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { repoRoot } from "./build/package-paths.ts";
 import { checkEndpoints } from "./smoke/check-endpoints.ts";
+import { checkNativeDirFailures } from "./smoke/native-dir-failures.ts";
 import { freePort, rssMb, waitFor200 } from "./smoke/run-stats.ts";
 import { smokeModels } from "./smoke/test-model-names.ts";
 
@@ -127,18 +128,9 @@ try {
   }
 
   // An unusable native cache folder: one line on stderr, exit code 3, before anything else.
-  writeFileSync(join(work, "a-file"), "");
-  const badDir = join(work, "a-file", "native");
-  const bad = Bun.spawnSync([exe, ...serverArgs(await freePort())], {
-    cwd: work,
-    env: { ...baseEnv, GPT3DEV_NATIVE_DIR: badDir },
-    timeout: 30_000,
-  });
-  const badLines = bad.stderr.toString().trim().split("\n");
-  if (bad.exitCode !== 3 || badLines.length !== 1 || !badLines[0]?.includes(`cannot write native libraries in ${badDir}`)) {
-    fail(`unusable GPT3DEV_NATIVE_DIR: exit ${bad.exitCode}, stderr ${JSON.stringify(bad.stderr.toString())}`);
-  } else {
-    console.log(`unusable native folder: exit 3, "${badLines[0]}"`);
+  for (const result of checkNativeDirFailures(exe, serverArgs(await freePort()), work, baseEnv)) {
+    if (result.ok) console.log(`unusable native folder (${result.label}): exit 3, "${result.detail}"`);
+    else fail(`unusable native folder (${result.label}): ${result.detail}`);
   }
 
   // A cache folder of its own, so this start really extracts (the --version run above already filled baseEnv's).
