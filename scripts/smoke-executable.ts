@@ -81,7 +81,7 @@ function logTail(log: string): string {
 }
 
 /** Starts the executable, waits for /healthz, returns the time it took; the process stays in `running`. */
-async function start(label: string, env: Record<string, string> = baseEnv): Promise<{ ms: number; port: number; pid: number; log: string }> {
+async function start(label: string, env: Record<string, string> = baseEnv): Promise<{ ms: number; port: number; pid: number }> {
   const port = await freePort();
   const log = join(work, `${label}.log`);
   const startedAt = performance.now();
@@ -89,7 +89,7 @@ async function start(label: string, env: Record<string, string> = baseEnv): Prom
   running = child;
   try {
     const ms = await waitFor200(`http://127.0.0.1:${port}/healthz`, startedAt, 60_000, () => child.exitCode === null && child.signalCode === null);
-    return { ms, port, pid: child.pid, log };
+    return { ms, port, pid: child.pid };
   } catch (error) {
     throw new Error(`${label}: ${error instanceof Error ? error.message : String(error)}\n${logTail(log)}\n${logTail(`${log}.err`)}`);
   }

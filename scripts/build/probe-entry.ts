@@ -73,7 +73,8 @@ if (args.includes("--version")) {
   if (args.includes("--serve")) {
     const portIndex = args.indexOf("--port");
     const port = portIndex >= 0 ? Number(args[portIndex + 1]) : 8000;
-    Bun.serve({ port, hostname: "127.0.0.1", fetch: (req) => new Response(new URL(req.url).pathname === "/healthz" ? "ok" : "not found", { status: new URL(req.url).pathname === "/healthz" ? 200 : 404 }) });
+    const healthz = (req: Request) => new URL(req.url).pathname === "/healthz";
+    Bun.serve({ port, hostname: "127.0.0.1", fetch: (req) => new Response(null, { status: healthz(req) ? 200 : 404 }) });
     console.log(`probe serving on ${port}`);
   }
 }
