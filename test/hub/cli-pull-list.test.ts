@@ -10,7 +10,7 @@ import { loadSettings } from "../../src/config/load-settings.ts";
 import type { Settings } from "../../src/config/settings-spec.ts";
 import type { FakeHub } from "../helpers/fake-hub.ts";
 import { testModelPath } from "../models/test-models-dir.ts";
-import { removeTempDirs, startTestHub, tempDir } from "./hub-test-kit.ts";
+import { removeTempDirs, startTestHub, tempDir, SLOW_MS } from "./hub-test-kit.ts";
 
 let hub: FakeHub;
 let registryPath = "";
@@ -66,7 +66,7 @@ async function cachedColumn(): Promise<Record<string, string>> {
 
 test("list before any pull: hub models not cached, local ones local", async () => {
   expect(await cachedColumn()).toEqual({ "hub-gpt2": "no", "hub-embed": "no", "local-gpt2": "local", "gpt3dev-raw": "no", "gpt3dev-fixed": "no" });
-});
+}, SLOW_MS);
 
 test("pull with an unknown id exits 2 before downloading anything", async () => {
   const io = capture();
@@ -75,14 +75,14 @@ test("pull with an unknown id exits 2 before downloading anything", async () => 
   expect(await runPull(["hub-gpt2", "nope"], s, env, io)).toBe(2);
   expect(io.errLines).toEqual(["gpt3dev-api pull: unknown model 'nope': not in the registry ('gpt3dev-api list' shows it)"]);
   expect(hub.requests.length).toBe(before);
-});
+}, SLOW_MS);
 
 test("pull with no ids exits 2 with a usage line", async () => {
   const io = capture();
   const { settings: s, env } = settings();
   expect(await runPull([], s, env, io)).toBe(2);
   expect(io.errLines[0]).toContain("name at least one model");
-});
+}, SLOW_MS);
 
 test("pull downloads hub models, reports local ones, and list shows them cached", async () => {
   const io = capture();
@@ -93,7 +93,7 @@ test("pull downloads hub models, reports local ones, and list shows them cached"
   expect(io.outLines[2]).toBe(`local-gpt2: local model at ${testModelPath("test-gpt2")}; nothing to pull`);
   expect(io.errLines.some((l) => l.startsWith("hub: downloading test/test-gpt2@main"))).toBe(true);
   expect(await cachedColumn()).toMatchObject({ "hub-gpt2": "yes", "hub-embed": "yes", "local-gpt2": "local" });
-});
+}, SLOW_MS);
 
 test("pull of a model the server would refuse exits 1 naming model_type; with the override it is ready", async () => {
   const io = capture();
@@ -101,14 +101,14 @@ test("pull of a model the server would refuse exits 1 naming model_type; with th
   expect(await runPull(["gpt3dev-raw", "gpt3dev-fixed"], s, env, io)).toBe(1);
   expect(io.errLines.find((l) => l.startsWith("gpt3dev-raw: "))).toContain("set 'model_type' in its registry entry");
   expect(io.outLines).toEqual([expect.stringContaining("gpt3dev-fixed: ready")]);
-});
+}, SLOW_MS);
 
 test("pull without the token exits 1 with the hub's refusal", async () => {
   const io = capture();
   const { settings: s, env } = settings({ HF_TOKEN: "", MODEL_CACHE_DIR: join(cacheDir, "other") });
   expect(await runPull(["hub-gpt2"], s, env, io)).toBe(1);
   expect(io.errLines.at(-1)).toContain("no HF_TOKEN was sent");
-});
+}, SLOW_MS);
 
 test("offline pull of a cached model succeeds without the hub; of an uncached one exits 1", async () => {
   const io = capture();
@@ -117,7 +117,7 @@ test("offline pull of a cached model succeeds without the hub; of an uncached on
   const other = settings({ HF_HUB_OFFLINE: "1", MODEL_CACHE_DIR: join(cacheDir, "empty") });
   expect(await runPull(["hub-gpt2"], other.settings, other.env, io)).toBe(1);
   expect(io.errLines.at(-1)).toContain("is not cached");
-});
+}, SLOW_MS);
 
 test("a broken registry file exits 2 with its message", async () => {
   const io = capture();
@@ -127,4 +127,4 @@ test("a broken registry file exits 2 with its message", async () => {
   expect(await runList(s, env, io)).toBe(2);
   expect(await runPull(["x"], s, env, io)).toBe(2);
   expect(io.errLines[0]).toContain("field 'colour': unknown field");
-});
+}, SLOW_MS);

@@ -2,7 +2,7 @@
 import { afterAll, expect, test } from "bun:test";
 import type { ApiError } from "../../src/errors/api-error.ts";
 import { fetchHubModel } from "../../src/engine/hub/fetch-hub-model.ts";
-import { captureLog, GPT2_REPO, hubRequest, hubSettingsFor, ONNX, removeTempDirs, startTestHub, tempDir } from "./hub-test-kit.ts";
+import { captureLog, GPT2_REPO, hubRequest, hubSettingsFor, ONNX, removeTempDirs, startTestHub, tempDir, SLOW_MS } from "./hub-test-kit.ts";
 
 const hub = await startTestHub({ token: "hf_secret", redirectLargerThan: 1024 * 1024 });
 afterAll(async () => {
@@ -25,7 +25,7 @@ test("without a token: 503 hub_unauthorized saying no token was sent", async () 
   expect(err.message).toContain("no HF_TOKEN was sent");
   expect(err.message).toContain("'test/test-gpt2'");
   expect(err.message).toContain("config.json");
-});
+}, SLOW_MS);
 
 test("with a wrong token: the message says the token sent is not allowed", async () => {
   const err = await failure("hf_wrong");
@@ -33,7 +33,7 @@ test("with a wrong token: the message says the token sent is not allowed", async
   expect(err.message).toContain("403");
   expect(err.message).toContain("HF_TOKEN that was sent is not valid or not allowed");
   expect(err.message).toContain("Hub says: This token may not read this repo.");
-});
+}, SLOW_MS);
 
 test("with the token: downloads, the token reaches the endpoint on every file and never the CDN", async () => {
   const cacheDir = tempDir();
@@ -48,7 +48,7 @@ test("with the token: downloads, the token reaches the endpoint on every file an
   // The large files (tokenizer.json, the graph) went through the 302 to the other origin, without the token.
   expect(toCdn.map((r) => r.file).sort()).toEqual([`${GPT2_REPO}/${ONNX}`, `${GPT2_REPO}/tokenizer.json`]);
   expect(toCdn.every((r) => r.authorization === null)).toBe(true);
-});
+}, SLOW_MS);
 
 test("a hub that refuses everyone (gated repo) names the repo and passes on the hub's reason", async () => {
   hub.behaviour.unauthorized = true;
@@ -60,4 +60,4 @@ test("a hub that refuses everyone (gated repo) names the repo and passes on the 
   } finally {
     hub.behaviour.unauthorized = false;
   }
-});
+}, SLOW_MS);

@@ -2,7 +2,7 @@
 import { afterAll, expect, test } from "bun:test";
 import { fetchHubModel } from "../../src/engine/hub/fetch-hub-model.ts";
 import type { DownloadProgress } from "../../src/engine/hub/hub-types.ts";
-import { captureLog, GPT2_REPO, hubRequest, hubSettingsFor, ONNX, removeTempDirs, startTestHub, tempDir } from "./hub-test-kit.ts";
+import { captureLog, GPT2_REPO, hubRequest, hubSettingsFor, ONNX, removeTempDirs, startTestHub, tempDir, SLOW_MS } from "./hub-test-kit.ts";
 
 const hub = await startTestHub({ bytesPerSecond: 50 * 1024 * 1024 });
 afterAll(async () => {
@@ -22,7 +22,7 @@ test("five concurrent first calls download each file once and all get the folder
   expect(log.lines.filter((l) => l.startsWith("hub: downloading")).length).toBe(1);
   // Late joiners still hear how the shared download goes, up to its end.
   for (const s of seen) expect(s.some((p) => p.file === ONNX && p.loadedBytes === p.totalBytes)).toBe(true);
-});
+}, SLOW_MS);
 
 test("different cache folders are different downloads; a failed shared download is retried", async () => {
   const a = hubSettingsFor(hub.url, tempDir());
@@ -37,4 +37,4 @@ test("different cache folders are different downloads; a failed shared download 
   expect(failures.map((f) => f.status)).toEqual(["rejected", "rejected"]);
   hub.behaviour.notFound.clear();
   expect(await fetchHubModel(hubRequest(), c, undefined, captureLog())).toContain(c.cacheDir);
-});
+}, SLOW_MS);

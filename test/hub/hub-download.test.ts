@@ -11,7 +11,7 @@ import { readModelConfig } from "../../src/engine/model-config.ts";
 import { resolveModelFiles } from "../../src/engine/model-files.ts";
 import { loadTextModel } from "../../src/engine/text-model.ts";
 import { testModelPath } from "../models/test-models-dir.ts";
-import { captureLog, GPT2_REPO, hubRequest, hubSettingsFor, ONNX, removeTempDirs, sameBytes, specFor, startTestHub, tempDir } from "./hub-test-kit.ts";
+import { captureLog, GPT2_REPO, hubRequest, hubSettingsFor, ONNX, removeTempDirs, sameBytes, specFor, startTestHub, tempDir, SLOW_MS } from "./hub-test-kit.ts";
 
 afterAll(removeTempDirs);
 
@@ -37,7 +37,7 @@ describe("cold download, then the cache", async () => {
     const all = readdirSync(dir, { recursive: true, encoding: "utf8" });
     expect(all.filter((f) => f.includes(".incomplete-"))).toEqual([]);
     expect(cachedHubModelDir(hubRequest(), cacheDir)).toBe(dir);
-  });
+  }, SLOW_MS);
 
   test("reports progress per file with totals, and prints percent, bytes and rate lines", () => {
     const size = readFileSync(join(testModelPath("test-gpt2"), ONNX)).byteLength;
@@ -48,7 +48,7 @@ describe("cold download, then the cache", async () => {
     expect(onnx.at(-1)!.bytesPerSecond).toBeGreaterThan(0);
     expect(log.lines.some((l) => /onnx\/model\.onnx \d+% [\d.]+ MB \/ 25\.2 MB, [\d.]+ MB\/s/.test(l))).toBe(true);
     expect(log.lines.at(-1)).toMatch(/test\/test-gpt2@main ready: 5 files/);
-  });
+  }, SLOW_MS);
 
   test("the downloaded folder loads and runs in the engine", async () => {
     const settings = loadSettings([], {}).settings;
@@ -59,7 +59,7 @@ describe("cold download, then the cache", async () => {
     const model = await loadTextModel(spec, files, config, settings);
     expect(model.vocab).toBeGreaterThan(0);
     expect(model.tokenizer.vocabSize).toBeGreaterThan(0);
-  });
+  }, SLOW_MS);
 
   test("a second call is served from the cache with the hub stopped", async () => {
     const before = hub.requests.length;
@@ -67,12 +67,12 @@ describe("cold download, then the cache", async () => {
     const again = await fetchHubModel(hubRequest(), hubSettingsFor(hub.url, cacheDir), undefined, captureLog());
     expect(again).toBe(dir);
     expect(hub.requests.length).toBe(before);
-  });
+  }, SLOW_MS);
 
   test("offline mode serves the cache", async () => {
     const offline = hubSettingsFor("http://127.0.0.1:1", cacheDir, { offline: true });
     expect(await fetchHubModel(hubRequest(), offline)).toBe(dir);
-  });
+  }, SLOW_MS);
 
   test("offline mode refuses an uncached model with model_not_cached naming the repo", async () => {
     const offline = hubSettingsFor("http://127.0.0.1:1", cacheDir, { offline: true });
@@ -86,7 +86,7 @@ describe("cold download, then the cache", async () => {
     // Another dtype of a cached repo is not cached either: the marker is per dtype.
     const q8 = (await fetchHubModel(hubRequest(GPT2_REPO, { dtype: "q8" }), offline).catch((e: unknown) => e)) as ApiError;
     expect(q8.code).toBe("model_not_cached");
-  });
+  }, SLOW_MS);
 
   test("a folder whose files were damaged after download is not trusted", async () => {
     const { truncateSync } = await import("node:fs");
@@ -95,7 +95,7 @@ describe("cold download, then the cache", async () => {
     const offline = hubSettingsFor("http://127.0.0.1:1", cacheDir, { offline: true });
     const err = (await fetchHubModel(hubRequest(), offline).catch((e: unknown) => e)) as ApiError;
     expect(err.code).toBe("model_not_cached");
-  });
+  }, SLOW_MS);
 });
 
 test("revisions with slashes get one safe folder, and embeddings models download too", async () => {
@@ -110,4 +110,4 @@ test("revisions with slashes get one safe folder, and embeddings models download
   } finally {
     await hub.stop();
   }
-});
+}, SLOW_MS);

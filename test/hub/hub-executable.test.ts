@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { stringify } from "yaml";
 import { SETTINGS } from "../../src/config/settings-spec.ts";
-import { GPT2_REPO, ONNX, removeTempDirs, startTestHub, tempDir } from "./hub-test-kit.ts";
+import { GPT2_REPO, ONNX, removeTempDirs, startTestHub, tempDir, SLOW_MS } from "./hub-test-kit.ts";
 
 const REPO_ROOT = resolve(import.meta.dir, "..", "..");
 const skip = process.env.SKIP_EXECUTABLE_TESTS === "1";
@@ -81,4 +81,4 @@ test.skipIf(skip)("the executable downloads into ~/.cache/gpt3dev-api/models and
     await proc.exited;
     await hub.stop();
   }
-});
+}, SLOW_MS);

@@ -7,7 +7,7 @@ import { fetchHubModel } from "../../src/engine/hub/fetch-hub-model.ts";
 import { cachedHubModelDir } from "../../src/engine/hub/hub-cache-status.ts";
 import type { HubFetchOptions, HubModelRequest, HubSettings } from "../../src/engine/hub/hub-types.ts";
 import { testModelPath } from "../models/test-models-dir.ts";
-import { captureLog, GPT2_REPO, hubRequest, hubSettingsFor, ONNX, removeTempDirs, sameBytes, startTestHub, tempDir } from "./hub-test-kit.ts";
+import { captureLog, GPT2_REPO, hubRequest, hubSettingsFor, ONNX, removeTempDirs, sameBytes, startTestHub, tempDir, SLOW_MS } from "./hub-test-kit.ts";
 
 const hub = await startTestHub();
 afterAll(async () => {
@@ -36,13 +36,13 @@ test("a missing required file: 503 hub_not_found naming the file, repo and revis
   } finally {
     hub.behaviour.notFound.clear();
   }
-});
+}, SLOW_MS);
 
 test("a dtype the repo has no graph for names that dtype's file", async () => {
   const err = await failure(hubRequest(GPT2_REPO, { dtype: "q8" }), hubSettingsFor(hub.url, tempDir()));
   expect(err.code).toBe("hub_not_found");
   expect(err.message).toContain("onnx/model_quantized.onnx");
-});
+}, SLOW_MS);
 
 test("an unknown repo fails on config.json, before any large file", async () => {
   const before = hub.requests.length;
@@ -52,7 +52,7 @@ test("an unknown repo fails on config.json, before any large file", async () => 
   expect(err.message).toContain("'nobody/nothing'");
   expect(err.message).toContain("Repository not found");
   expect(hub.requests.length - before).toBe(1);
-});
+}, SLOW_MS);
 
 test("a missing optional file is fine", async () => {
   hub.behaviour.notFound.add("tokenizer_config.json");
@@ -63,7 +63,7 @@ test("a missing optional file is fine", async () => {
   } finally {
     hub.behaviour.notFound.clear();
   }
-});
+}, SLOW_MS);
 
 test("connection refused: 503 hub_unreachable naming the endpoint and the way out", async () => {
   const err = await failure(hubRequest(), hubSettingsFor("http://127.0.0.1:1", tempDir()));
@@ -73,14 +73,14 @@ test("connection refused: 503 hub_unreachable naming the endpoint and the way ou
   expect(err.message).toContain("ECONNREFUSED");
   expect(err.message).toContain("HF_HUB_OFFLINE=1");
   expect(err.message).toContain("local 'path'");
-});
+}, SLOW_MS);
 
 test("a host name that does not resolve: 503 hub_unreachable", async () => {
   const err = await failure(hubRequest(), hubSettingsFor("http://hub.invalid", tempDir()));
   expect(err.code).toBe("hub_unreachable");
   expect(err.message).toContain("http://hub.invalid");
   expect(err.message).toContain("does not resolve");
-});
+}, SLOW_MS);
 
 test("a connection cut mid-file leaves no trusted file, and the next call downloads cleanly", async () => {
   const cacheDir = tempDir();
@@ -104,7 +104,7 @@ test("a connection cut mid-file leaves no trusted file, and the next call downlo
   expect(await fetchHubModel(hubRequest(), settings, undefined, captureLog())).toBe(dir);
   expect(hub.gets(`${GPT2_REPO}/${ONNX}`)).toBe(gets + 1);
   expect(sameBytes(join(dir, ONNX), join(testModelPath("test-gpt2"), ONNX))).toBe(true);
-});
+}, SLOW_MS);
 
 test("a connection that stalls is given up after the idle timeout", async () => {
   hub.behaviour.bytesPerSecond = 1000; // 100-byte chunks every 100 ms: quieter than the 40 ms allowed below
@@ -118,7 +118,7 @@ test("a connection that stalls is given up after the idle timeout", async () => 
   } finally {
     hub.behaviour.bytesPerSecond = null;
   }
-});
+}, SLOW_MS);
 
 test("a hub error status: 503 hub_bad_response naming it, retried on the next call", async () => {
   const cacheDir = tempDir();
@@ -133,7 +133,7 @@ test("a hub error status: 503 hub_bad_response naming it, retried on the next ca
     hub.behaviour.failWith.clear();
   }
   expect(await fetchHubModel(hubRequest(), hubSettingsFor(hub.url, cacheDir), undefined, captureLog())).toBe(join(cacheDir, "test--test-gpt2", "main"));
-});
+}, SLOW_MS);
 
 test("a cache folder that cannot be written: 503 model_cache_unwritable naming it and MODEL_CACHE_DIR", async () => {
   const { writeFileSync } = await import("node:fs");
@@ -144,4 +144,4 @@ test("a cache folder that cannot be written: 503 model_cache_unwritable naming i
   expect(err.code).toBe("model_cache_unwritable");
   expect(err.message).toContain(blocker);
   expect(err.message).toContain("MODEL_CACHE_DIR");
-});
+}, SLOW_MS);

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { stringify } from "yaml";
 import type { FakeHub } from "../helpers/fake-hub.ts";
 import { startServer, type TestServer } from "../helpers/start-server.ts";
-import { GPT2_REPO, ONNX, removeTempDirs, startTestHub, tempDir } from "./hub-test-kit.ts";
+import { GPT2_REPO, ONNX, removeTempDirs, startTestHub, tempDir, SLOW_MS } from "./hub-test-kit.ts";
 
 const MODEL = "hub-gpt2";
 let hub: FakeHub;
@@ -83,7 +83,7 @@ test("cold start: the first completion downloads, and GET /v1/models/{id} shows 
   expect(server.stderr()).toContain(`hub: downloading ${GPT2_REPO}@main (fp32) from ${hub.url}`);
   expect(server.stderr()).toMatch(/onnx\/model\.onnx \d+% [\d.]+ MB \/ 25\.2 MB, [\d.]+ MB\/s/);
   await server.stop();
-});
+}, SLOW_MS);
 
 test("restart with the hub gone: served from the cache", async () => {
   const requests = hub.requests.length;
@@ -95,7 +95,7 @@ test("restart with the hub gone: served from the cache", async () => {
   expect(hub.requests.length).toBe(requests);
   expect(server.stderr()).not.toContain("hub: downloading");
   await server.stop();
-});
+}, SLOW_MS);
 
 test("hub errors reach the client as OpenAI errors: unreachable, then not cached offline", async () => {
   const emptyCache = join(tempDir("hub-e2e-empty-"), "cache");
@@ -112,4 +112,4 @@ test("hub errors reach the client as OpenAI errors: unreachable, then not cached
   expect(b.body.error).toMatchObject({ code: "model_not_cached" });
   expect((b.body.error as { message: string }).message).toContain(GPT2_REPO);
   await offline.stop();
-});
+}, SLOW_MS);

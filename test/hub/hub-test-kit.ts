@@ -66,3 +66,6 @@ export function specFor(id: string, source: ModelSpec["source"], extra: Partial<
     ...extra,
   };
 }
+
+/** Per-test limit for tests that download, spawn a server or build: explicit, so no run-wide default can cut them. */
+export const SLOW_MS = 120_000;

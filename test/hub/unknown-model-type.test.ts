@@ -10,7 +10,7 @@ import { fetchHubModel } from "../../src/engine/hub/fetch-hub-model.ts";
 import { readModelConfig } from "../../src/engine/model-config.ts";
 import { startFakeHub } from "../helpers/fake-hub.ts";
 import { testModelPath } from "../models/test-models-dir.ts";
-import { captureLog, hubRequest, hubSettingsFor, removeTempDirs, specFor, tempDir } from "./hub-test-kit.ts";
+import { captureLog, hubRequest, hubSettingsFor, removeTempDirs, specFor, tempDir, SLOW_MS } from "./hub-test-kit.ts";
 
 afterAll(removeTempDirs);
 
@@ -32,14 +32,14 @@ test("without an override: refused, naming model_type, the declared type and the
   expect(err.message).toContain("model_type 'gpt3dev'");
   expect(err.message).toContain("set 'model_type' in its registry entry");
   expect(err.message).toContain("model_type: gpt2");
-});
+}, SLOW_MS);
 
 test("with model_type: gpt2 in the entry: accepted as gpt2", async () => {
   const dir = gpt3devCopy();
   const config = await readModelConfig(dir, specFor("gpt3dev-local", { kind: "local", path: dir }, { modelType: "gpt2" }));
   expect(config.modelType).toBe("gpt2");
   expect(config.raw.model_type).toBe("gpt3dev");
-});
+}, SLOW_MS);
 
 test("the same through the hub: downloaded, then refused or accepted by the entry's model_type", async () => {
   const hub = await startFakeHub([{ repo: "k050506koch/GPT3-dev-test", dir: gpt3devCopy() }]);
@@ -52,4 +52,4 @@ test("the same through the hub: downloaded, then refused or accepted by the entr
   } finally {
     await hub.stop();
   }
-});
+}, SLOW_MS);
