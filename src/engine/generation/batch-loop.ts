@@ -175,14 +175,15 @@ export class BatchLoop {
     const keep: RowSource[] = [];
     const kept: Sequence[] = [];
     this.active.forEach((s, row) => {
-      if (s.cancelled && !s.finished) s.finished = true;
+      if (s.cancelled) s.drop();
       if (!s.finished) {
         kept.push(s);
         keep.push({ cache: this.cache, row });
       }
     });
     for (const [s, src] of this.joiners) {
-      if (s.cancelled || s.finished) continue;
+      if (s.cancelled) s.drop();
+      if (s.finished) continue;
       kept.push(s);
       keep.push(src);
     }

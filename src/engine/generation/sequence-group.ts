@@ -22,15 +22,18 @@ export class SequenceGroup {
 
   constructor(
     readonly request: GenerationRequest,
-    ctx: Omit<SequenceContext, "emit" | "fail">,
+    ctx: Omit<SequenceContext, "emit" | "fail" | "dropped">,
     readonly events: EventQueue<GenerationEvent>,
   ) {
     this.openSequences = request.n;
+    const leave = () => {
+      if (--this.openSequences === 0) events.close();
+    };
     const emit = (e: GenerationEvent) => {
       events.push(e);
-      if (e.type === "finish" && --this.openSequences === 0) events.close();
+      if (e.type === "finish") leave();
     };
-    this.sequences = Array.from({ length: request.n }, (_, i) => new Sequence(i, request, { ...ctx, emit, fail: (e) => this.fail(e) }));
+    this.sequences = Array.from({ length: request.n }, (_, i) => new Sequence(i, request, { ...ctx, emit, fail: (e) => this.fail(e), dropped: leave }));
   }
 
   get cancelled(): boolean {

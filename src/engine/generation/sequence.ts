@@ -17,6 +17,8 @@ export interface SequenceContext {
   emit: (event: GenerationEvent) => void;
   /** End the whole request with an error (a failed forward pass). */
   fail: (error: ApiError) => void;
+  /** This sequence left without a finish event (its client went away). */
+  dropped: () => void;
 }
 
 const NO_SUPPRESS: ReadonlySet<number> = new Set();
@@ -99,6 +101,13 @@ export class Sequence {
   failWith(error: ApiError): void {
     this.finished = true;
     this.ctx.fail(error);
+  }
+
+  /** The client went away: leave silently, so the request's event stream still ends once every sequence is gone. */
+  drop(): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.ctx.dropped();
   }
 
   finish(reason: FinishReason): void {

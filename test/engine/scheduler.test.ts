@@ -1,0 +1,133 @@
+/**
+ * The scheduler and batch loop driven directly on the real test-gpt2 graph, with every forward pass recorded:
+ * what the HTTP tests can only see from outside (a cancelled row is gone after one step, n shares a prefill,
+ * long prompts are chunked, the queue refuses with 429 + Retry-After) is checked here pass by pass.
+ */
+import { describe, expect, test } from "bun:test";
+import { ApiError } from "../../src/errors/api-error.ts";
+import type { GenerationEvent } from "../../src/engine/generation/generation-types.ts";
+import { collectTokens, loadTestTextModel, promptOf, request, watchForwards } from "./engine-kit.ts";
+
+describe("cancellation", () => {
+  test("a cancelled sequence takes part in at most the one step already running, then its slot goes to the queue", async () => {
+    const model = await loadTestTextModel("test-gpt2", ["--max-batch-size", "1", "--max-queue", "4"]);
+    const calls = watchForwards(model.scheduler["model"].graph);
+    const longPrompt = promptOf(60); // decode positions ≥ 60 belong to A; B's stay far below
+    const a = new AbortController();
+    const eventsA = model.scheduler.submit(request(longPrompt, { maxTokens: 900, signal: a.signal }));
+    const eventsB = model.scheduler.submit(request(promptOf(3, 1), { maxTokens: 8 }));
+    expect(model.scheduler.stats()).toEqual({ activeSequences: 1, queued: 1 });
+
+    let callsAtAbort = -1;
+    let deltas = 0;
+    for await (const e of eventsA) {
+      if (e.type === "delta" && ++deltas === 5) {
+        callsAtAbort = calls.length;
+        a.abort();
+      }
+    }
+    const b = await collectTokens(eventsB);
+    expect(b.tokens[0]).toHaveLength(8);
+    const aAfterAbort = calls.slice(callsAtAbort).filter((c) => c.steps === 1 && c.positions[0]! >= longPrompt.length);
+    expect(aAfterAbort.length).toBeLessThanOrEqual(1);
+    // B's prefill is the next pass after A's last one
+    const bPrefill = calls.findIndex((c, i) => i >= callsAtAbort && c.steps === 3);
+    expect(bPrefill).toBeLessThanOrEqual(callsAtAbort + 1);
+    expect(model.scheduler.stats()).toEqual({ activeSequences: 0, queued: 0 });
+  });
+
+  test("a queued request whose client leaves is dropped from the queue at once", async () => {
+    const model = await loadTestTextModel("test-gpt2", ["--max-batch-size", "1", "--max-queue", "4"]);
+    const running = new AbortController();
+    const queued = new AbortController();
+    const eventsA = model.scheduler.submit(request(promptOf(5), { maxTokens: 900, signal: running.signal }));
+    const eventsB = model.scheduler.submit(request(promptOf(5, 1), { maxTokens: 900, signal: queued.signal }));
+    expect(model.scheduler.stats().queued).toBe(1);
+    queued.abort();
+    expect(model.scheduler.stats().queued).toBe(0);
+    expect(await collectTokens(eventsB)).toEqual({ tokens: [], reasons: [] }); // ends silently, never started
+    running.abort();
+    await collectTokens(eventsA);
+    expect(model.scheduler.stats()).toEqual({ activeSequences: 0, queued: 0 });
+  });
+
+  test("fifty requests cancelled mid-flight leave no sequence and no queue behind", async () => {
+    const model = await loadTestTextModel("test-gpt2");
+    const aborts = Array.from({ length: 50 }, () => new AbortController());
+    const streams = aborts.map((a, i) => model.scheduler.submit(request(promptOf(4 + (i % 7), i), { maxTokens: 500, signal: a.signal })));
+    const firstDelta = new Promise<void>((resolve) => {
+      void (async () => {
+        for await (const e of streams[0]!) if (e.type === "delta") return resolve();
+      })();
+    });
+    await firstDelta;
+    expect(model.scheduler.stats().activeSequences).toBeGreaterThan(0);
+    for (const a of aborts) a.abort();
+    await Promise.all(streams.slice(1).map((s) => collectTokens(s)));
+    for (let i = 0; i < 100 && model.scheduler.stats().activeSequences > 0; i++) await Bun.sleep(10);
+    expect(model.scheduler.stats()).toEqual({ activeSequences: 0, queued: 0 });
+  });
+});
+
+describe("admission", () => {
+  test("a full queue refuses with 429 rate_limit_exceeded and a Retry-After header", async () => {
+    const model = await loadTestTextModel("test-gpt2", ["--max-batch-size", "1", "--max-queue", "1"]);
+    const abort = new AbortController();
+    const first = model.scheduler.submit(request(promptOf(4), { maxTokens: 500, signal: abort.signal }));
+    const second = model.scheduler.submit(request(promptOf(4, 1), { maxTokens: 500, signal: abort.signal }));
+    let refused: unknown = null;
+    try {
+      model.scheduler.submit(request(promptOf(4, 2), { signal: abort.signal }));
+    } catch (err) {
+      refused = err;
+    }
+    expect(refused).toBeInstanceOf(ApiError);
+    const e = refused as ApiError;
+    expect(e.status).toBe(429);
+    expect(e.code).toBe("rate_limit_exceeded");
+    expect(Number(e.headers["Retry-After"])).toBeGreaterThan(0);
+    abort.abort();
+    await Promise.all([collectTokens(first), collectTokens(second)]);
+  });
+
+  test("requests beyond MAX_BATCH_SIZE wait, then join as rows leave; the batch never exceeds the limit", async () => {
+    const model = await loadTestTextModel("test-gpt2", ["--max-batch-size", "3"]);
+    const calls = watchForwards(model.scheduler["model"].graph);
+    const runs = Array.from({ length: 7 }, (_, i) => collectTokens(model.scheduler.submit(request(promptOf(3 + i, i), { maxTokens: 4 + 3 * i }))));
+    const results = await Promise.all(runs);
+    results.forEach((r, i) => expect(r.tokens[0]).toHaveLength(4 + 3 * i));
+    expect(Math.max(...calls.map((c) => c.batch))).toBe(3);
+    expect(calls.some((c) => c.steps === 1 && c.batch === 3)).toBe(true);
+  });
+});
+
+describe("prefill", () => {
+  test("n sequences share one prefill pass and decode as rows of one batch", async () => {
+    const model = await loadTestTextModel("test-gpt2");
+    const calls = watchForwards(model.scheduler["model"].graph);
+    const prompt = promptOf(12);
+    const r = await collectTokens(model.scheduler.submit(request(prompt, { n: 4, maxTokens: 6, sampling: { temperature: 1, seed: 7 } })));
+    expect(r.tokens.map((t) => t.length)).toEqual([6, 6, 6, 6]);
+    expect(calls.filter((c) => c.steps > 1)).toEqual([{ batch: 1, steps: 12, positions: Array.from({ length: 12 }, (_, i) => i) }]);
+    expect(calls.filter((c) => c.steps === 1).map((c) => c.batch)).toEqual([4, 4, 4, 4, 4]);
+  });
+
+  test("a prompt longer than PREFILL_CHUNK_TOKENS is prefilled in chunks, with decode steps of running rows in between", async () => {
+    const model = await loadTestTextModel("test-gpt2", ["--prefill-chunk-tokens", "16"]);
+    const calls = watchForwards(model.scheduler["model"].graph);
+    const running = model.scheduler.submit(request(promptOf(4), { maxTokens: 40 }));
+    await firstEvent(running, "delta");
+    const long = collectTokens(model.scheduler.submit(request(promptOf(50, 3), { maxTokens: 3 })));
+    await Promise.all([long, collectTokens(running)]);
+    const chunks = calls.filter((c) => c.steps > 4);
+    expect(chunks.map((c) => [c.steps, c.positions[0]])).toEqual([[16, 0], [16, 16], [16, 32]]);
+    expect(calls.filter((c) => c.steps === 2)).toHaveLength(1); // 50 = 16 + 16 + 16 + 2
+    // between two chunks of the long prompt the running stream got a decode step
+    const firstChunk = calls.findIndex((c) => c.steps === 16);
+    expect(calls[firstChunk + 1]).toMatchObject({ steps: 1 });
+  });
+});
+
+async function firstEvent(events: AsyncIterable<GenerationEvent>, type: GenerationEvent["type"]): Promise<void> {
+  for await (const e of events) if (e.type === type) return;
+}
