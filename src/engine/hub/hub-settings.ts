@@ -1,5 +1,5 @@
 import type { Settings } from "../../config/settings-spec.ts";
-import { modelCacheDir } from "../model-pool.ts";
+import { modelCacheDir } from "./model-cache-dir.ts";
 import type { HubSettings } from "./hub-types.ts";
 
 /** The hub part of the settings, with the cache folder resolved (MODEL_CACHE_DIR, HF_HOME, XDG_CACHE_HOME). */
