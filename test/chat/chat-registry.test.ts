@@ -113,11 +113,8 @@ describe("completion length defaults to the rest of the context", () => {
     });
   });
 
-  // BUG (src/http/chat/chat-handler.ts, handleChat's first checkContext call): when the rendered prompt alone is
-  // longer than the context and the client sent neither max_tokens nor max_completion_tokens, the 400 names
-  // param "max_tokens", a field the client never sent; it should name "messages" as the exact-fit case does.
-  // test.failing: passes while the bug is there, and turns red (make it a plain test) once it is fixed.
-  test.failing("a conversation longer than the context, with no length asked for → 400 on messages, not max_tokens", async () => {
+  // With no length asked for, an over-long conversation is the messages' fault, not a field the client never sent.
+  test("a conversation longer than the context, with no length asked for → 400 on messages, not max_tokens", async () => {
     await expectRefused(chat(client, { model: SHORT_CHAT, messages: [{ role: "user", content: " x".repeat(SHORT_CONTEXT + 10) }] }), {
       status: 400,
       param: "messages",

@@ -35,8 +35,8 @@ export async function handleChat(ctx: ServerContext, body: ChatRequest, clientSi
   checkN(n, "n", ctx.settings);
   const requested = body.max_completion_tokens ?? body.max_tokens ?? null;
   const maxTokens = requested ?? Math.max(0, model.contextLength - promptIds.length);
-  checkContext(model, promptIds.length, requested ?? 0, body.max_completion_tokens != null ? "max_completion_tokens" : "max_tokens");
-  if (requested === null && maxTokens === 0) checkContext(model, promptIds.length, 1, "messages");
+  if (requested === null) checkContext(model, promptIds.length, 1, "messages"); // room for at least one token
+  else checkContext(model, promptIds.length, requested, body.max_completion_tokens != null ? "max_completion_tokens" : "max_tokens");
   const wantLogprobs = body.logprobs ?? false;
   if (body.top_logprobs != null && !wantLogprobs) throw invalidRequest("'top_logprobs' requires 'logprobs': true.", "top_logprobs");
 
