@@ -165,6 +165,18 @@ describe("echo", () => {
     expect(lp.text_offset).toEqual(lp.tokens!.map((_, i) => lp.tokens!.slice(0, i).join("").length));
     expect(lp.text_offset![ids.length]).toBe(PROMPT.length);
   });
+
+  // BUG: promptOffsets (src/http/shared/token-text.ts) measures prompt tokens with a detokenizer that skips
+  // special tokens, but echo puts the raw prompt text (special tokens included) in front: for
+  // "a<|endoftext|>b" text_offset is [0, 1, 1] where "b" is at 14.
+  test.todo("echo text_offset indexes the echoed text when the prompt holds a special token", async () => {
+    const prompt = "a<|endoftext|>b";
+    const r = await complete(client, { prompt, max_tokens: 0, echo: true, logprobs: 0 });
+    const lp = r.choices[0]!.logprobs!;
+    expect(r.choices[0]!.text).toBe(prompt);
+    expect(lp.tokens).toEqual(["a", "<|endoftext|>", "b"]);
+    expect(lp.text_offset).toEqual([0, 1, 14]);
+  });
 });
 
 describe("logprobs", () => {
@@ -235,15 +247,18 @@ describe("logprobs", () => {
     const { chunks } = await streamRaw(server.url, { prompt: PROMPT, max_tokens: 6, temperature: 0, logprobs: 2 });
     const tokens: string[] = [];
     const values: number[] = [];
+    const offsets: number[] = [];
     for (const ch of chunks) {
       for (const c of ch.choices) {
         if (c.logprobs) {
           tokens.push(...c.logprobs.tokens!);
           values.push(...c.logprobs.token_logprobs!);
+          offsets.push(...c.logprobs.text_offset!);
         }
       }
     }
     expect(tokens).toEqual(greedy.tokens.slice(0, 6));
+    expect(offsets).toEqual(greedy.offsets.slice(0, 6));
     const base = await complete(client, { prompt: PROMPT, max_tokens: 6, temperature: 0, logprobs: 2 });
     values.forEach((v, i) => expect(v).toBeCloseTo(base.choices[0]!.logprobs!.token_logprobs![i]!, 5));
   });
