@@ -117,6 +117,7 @@ export function renderHelp(program: string): string {
     `Usage: ${program} [options]            serve the OpenAI-compatible API`,
     `       ${program} pull MODEL...        download registry models ahead of time`,
     `       ${program} list                 show the registry and what is cached`,
+    `       ${program} healthcheck          exit 0 if the server at HOST:PORT answers /healthz`,
     "",
     "Options (each also read from the environment variable shown):",
   ];

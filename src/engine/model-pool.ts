@@ -1,5 +1,3 @@
-import { homedir } from "node:os";
-import { join } from "node:path";
 import type { Settings } from "../config/settings-spec.ts";
 import { ApiError, modelNotFound } from "../errors/api-error.ts";
 import type { ModelSpec } from "../registry/registry-entry.ts";
@@ -18,12 +16,7 @@ export type ModelState =
   | { state: "loaded"; loadMs: number }
   | { state: "failed"; error: string };
 
-/** The model cache root: MODEL_CACHE_DIR, else $HF_HOME/gpt3dev-api, else $XDG_CACHE_HOME (or ~/.cache)/gpt3dev-api/models. */
-export function modelCacheDir(settings: Settings, env: Record<string, string | undefined>): string {
-  if (settings.cacheDir) return settings.cacheDir;
-  if (env.HF_HOME) return join(env.HF_HOME, "gpt3dev-api");
-  return join(env.XDG_CACHE_HOME || join(homedir(), ".cache"), "gpt3dev-api", "models");
-}
+export { modelCacheDir } from "./hub/model-cache-dir.ts";
 
 /**
  * Models load lazily on first use, once (concurrent first requests share the same load), and stay shared.

@@ -1,22 +1,20 @@
 /**
  * `gpt3dev-api pull` / `list` through the real entry point (bun run src/index.ts), as `bun run pull` runs them.
- * Skipped until src/main.ts dispatches the two commands (then the skip can go).
  */
 import { afterAll, expect, test } from "bun:test";
-import { readFileSync, writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { stringify } from "yaml";
 import { runCli } from "../helpers/start-server.ts";
 import { GPT2_REPO, ONNX, removeTempDirs, SLOW_MS, startTestHub, tempDir } from "./hub-test-kit.ts";
 
-const wired = readFileSync(resolve(import.meta.dir, "../../src/main.ts"), "utf8").includes("runPull");
 const hub = await startTestHub({ token: "hf_entry" });
 afterAll(async () => {
   await hub.stop();
   removeTempDirs();
 });
 
-test.skipIf(!wired)("pull downloads, list shows it cached, an unknown id exits 2", async () => {
+test("pull downloads, list shows it cached, an unknown id exits 2", async () => {
   const dir = tempDir("cli-entry-");
   const registry = join(dir, "registry.yaml");
   writeFileSync(registry, stringify([{ name: "hub-gpt2", hf_repo: GPT2_REPO }]));
