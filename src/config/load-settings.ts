@@ -34,17 +34,12 @@ function parseOne(key: SettingKey, raw: string, source: string): unknown {
  * Nothing else in the server reads process.env for its own settings.
  */
 export function loadSettings(argv: string[], env: Record<string, string | undefined>): ParsedCommandLine {
-  const values: Record<string, unknown> = {};
-  for (const key of Object.keys(specs) as SettingKey[]) {
-    const s = specs[key];
-    const raw = env[s.env];
-    values[key] = raw === undefined ? structuredClone(s.default) : parseOne(key, raw, `${s.env}`);
-  }
-
+  // Flags first, as raw strings: a flag replaces the environment's value, so a bad variable that a flag
+  // overrides is never parsed (and never stops the server).
+  const fromFlags = new Map<SettingKey, { raw: string[]; source: string }>();
   const positionals: string[] = [];
   let help = false;
   let version = false;
-  const flagSeen = new Set<SettingKey>();
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     if (arg === "--help" || arg === "-h") { help = true; continue; }
@@ -74,15 +69,22 @@ export function loadSettings(argv: string[], env: Record<string, string | undefi
       }
       raw = inline;
     }
-    const value = parseOne(key, raw, `option ${name}`);
-    if (s.repeatable && Array.isArray(value)) {
-      // The first flag replaces what the environment gave; later ones append.
-      const prev = flagSeen.has(key) ? (values[key] as unknown[]) : [];
-      values[key] = [...prev, ...value];
+    const prev = fromFlags.get(key);
+    // Repeatable flags append; any other flag given twice: the last wins.
+    fromFlags.set(key, { raw: s.repeatable && prev ? [...prev.raw, raw] : [raw], source: `option ${name}` });
+  }
+
+  const values: Record<string, unknown> = {};
+  for (const key of Object.keys(specs) as SettingKey[]) {
+    const s = specs[key];
+    const flag = fromFlags.get(key);
+    if (flag) {
+      const parsed = flag.raw.map((raw) => parseOne(key, raw, flag.source));
+      values[key] = s.repeatable ? parsed.flat() : parsed[parsed.length - 1];
     } else {
-      values[key] = value;
+      const raw = env[s.env];
+      values[key] = raw === undefined ? structuredClone(s.default) : parseOne(key, raw, s.env);
     }
-    flagSeen.add(key);
   }
 
   const settings = values as Settings;

@@ -82,9 +82,7 @@ describe("prompt forms", () => {
     expect(r.usage).toEqual({ prompt_tokens: a.length + b.length, completion_tokens: 12, total_tokens: a.length + b.length + 12 });
   });
 
-  // BUG: toPrompts (src/http/completions/completion-handler.ts) names a flat token-id prompt as if it were the
-  // first of a list: param "prompt[0]" and "at prompt[0][1]" for [464, 50257], where the id is at prompt[1].
-  test.todo("an out-of-vocabulary id in a flat token-id prompt is located at prompt[i]", async () => {
+  test("an out-of-vocabulary id in a flat token-id prompt is located at prompt[i]", async () => {
     const err = await apiError(complete(client, { prompt: [464, 50257], max_tokens: 1 }));
     expect(err.status).toBe(400);
     expect(err.param).toBe("prompt");

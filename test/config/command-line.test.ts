@@ -24,7 +24,7 @@ describe("--help", () => {
 
 describe("a bad setting stops the server at start", () => {
   const cases: [string, string[], Record<string, string>, string][] = [
-    ["PORT=abc", [], { PORT: "abc" }, "PORT"],
+    ["MAX_BATCH_SIZE=abc", [], { MAX_BATCH_SIZE: "abc" }, "MAX_BATCH_SIZE"],
     ["--device gpu", ["--device", "gpu"], {}, "--device"],
     ["CORS_ALLOW_ORIGINS with a path", [], { CORS_ALLOW_ORIGINS: "https://a.com/x" }, "CORS_ALLOW_ORIGINS"],
     ["an unknown flag", ["--max-tokens", "5"], {}, "--max-tokens"],

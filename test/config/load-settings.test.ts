@@ -39,6 +39,11 @@ describe("sources and precedence", () => {
     expect(load(["--registry", "/b.yaml"], { MODEL_REGISTRY_PATH: "/a.yaml" }).registryPath).toBe("/b.yaml");
   });
 
+  test("a bad environment value that a flag overrides is never parsed", () => {
+    expect(load(["--port", "8080"], { PORT: "abc" }).port).toBe(8080);
+    expect(configError([], { PORT: "abc" }).message).toContain("PORT");
+  });
+
   test("the last of a repeated single-valued flag wins", () => {
     expect(load(["--port", "1", "--port", "2"]).port).toBe(2);
   });

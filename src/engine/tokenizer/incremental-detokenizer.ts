@@ -13,6 +13,8 @@ export class IncrementalDetokenizer {
   constructor(
     private readonly tokenizer: TextTokenizer,
     contextIds: readonly number[],
+    /** Generated text skips special tokens; echoed prompt text keeps them. */
+    private readonly skipSpecialTokens = true,
   ) {
     // A few prompt tokens as left context; their text is never emitted.
     this.ids = contextIds.slice(-6);
@@ -23,8 +25,8 @@ export class IncrementalDetokenizer {
   /** Add one token; returns the text that became final (possibly ""). */
   push(id: number): string {
     this.ids.push(id);
-    const prefix = this.tokenizer.decode(this.ids.slice(this.prefixOffset, this.readOffset));
-    const full = this.tokenizer.decode(this.ids.slice(this.prefixOffset));
+    const prefix = this.tokenizer.decode(this.ids.slice(this.prefixOffset, this.readOffset), this.skipSpecialTokens);
+    const full = this.tokenizer.decode(this.ids.slice(this.prefixOffset), this.skipSpecialTokens);
     if (full.length > prefix.length && !full.endsWith("\uFFFD")) {
       const delta = full.slice(prefix.length);
       this.prefixOffset = this.readOffset;
@@ -37,8 +39,8 @@ export class IncrementalDetokenizer {
 
   /** At the end: whatever is still undecided (an incomplete character decodes to U+FFFD). */
   flush(): string {
-    const prefix = this.tokenizer.decode(this.ids.slice(this.prefixOffset, this.readOffset));
-    const full = this.tokenizer.decode(this.ids.slice(this.prefixOffset));
+    const prefix = this.tokenizer.decode(this.ids.slice(this.prefixOffset, this.readOffset), this.skipSpecialTokens);
+    const full = this.tokenizer.decode(this.ids.slice(this.prefixOffset), this.skipSpecialTokens);
     this.prefixOffset = this.readOffset = this.ids.length;
     return full.length > prefix.length ? full.slice(prefix.length) : "";
   }

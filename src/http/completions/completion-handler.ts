@@ -72,8 +72,10 @@ function toPrompts(ctx: ServerContext, model: TextModel, prompt: CompletionReque
   else if (typeof prompt[0] === "number") list = [prompt as number[]];
   else list = prompt as (string | number[])[];
   if (list.length > max) throw invalidRequest(`At most ${max} prompts per request (MAX_PROMPTS_PER_REQUEST), got ${list.length}.`, "prompt");
+  // A string or a flat list of token ids is one prompt: errors name `prompt` itself, not an element of it.
+  const single = typeof prompt === "string" || typeof prompt[0] === "number";
   return list.map((p, i) => {
-    const param = list.length === 1 && typeof prompt === "string" ? "prompt" : `prompt[${i}]`;
+    const param = single ? "prompt" : `prompt[${i}]`;
     if (typeof p === "string") {
       let ids = model.tokenizer.encode(p, true);
       if (ids.length === 0) {

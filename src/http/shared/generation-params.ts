@@ -17,7 +17,8 @@ export interface SamplingFieldsInput {
 }
 
 const MAX_LOGIT_BIAS = 1024;
-const MAX_STOPS = 16;
+/** OpenAI's limit. */
+const MAX_STOPS = 4;
 const MAX_STOP_LENGTH = 512;
 
 export function samplingParams(body: SamplingFieldsInput, model: TextModel): SamplingParams {
