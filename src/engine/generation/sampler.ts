@@ -1,5 +1,6 @@
 import type { Rng } from "./rng.ts";
 import type { SamplingParams } from "./sampling-params.ts";
+import { TopCandidates } from "./top-candidates.ts";
 
 /**
  * Turns one row of raw logits into the next token: bias and penalties, then temperature, top-k, top-p and
@@ -12,6 +13,7 @@ export class Sampler {
   private readonly outputCounts = new Map<number, number>();
   /** Every token seen (prompt + output) for the repetition penalty. */
   private readonly seen: Set<number>;
+  private readonly candidates: TopCandidates;
 
   constructor(
     private readonly params: SamplingParams,
@@ -20,6 +22,7 @@ export class Sampler {
     promptIds: readonly number[],
   ) {
     this.scratch = new Float32Array(vocab);
+    this.candidates = new TopCandidates(vocab);
     this.seen = params.repetitionPenalty !== 1 ? new Set(promptIds) : new Set();
   }
 
@@ -62,34 +65,35 @@ export class Sampler {
     const needsFilter = (p.topK > 0 && p.topK < vocab) || p.topP < 1 || p.minP > 0;
     if (!needsFilter) return this.draw(x, total);
 
-    let floor = 0;
-    if (p.minP > 0) floor = p.minP; // relative to the top probability, which is exp(0)=1 before normalising
-    // Candidates: tokens above the min-p floor, sorted by probability (only these are sorted).
-    const cand: number[] = [];
-    for (let i = 0; i < vocab; i++) if (x[i]! > 0 && x[i]! >= floor) cand.push(i);
-    cand.sort((a, b) => x[b]! - x[a]! || a - b);
-    let keep = cand.length;
-    if (p.topK > 0) keep = Math.min(keep, p.topK);
+    // Candidates: tokens above the min-p floor (relative to the top probability, exp(0) = 1 before
+    // normalising), most probable first; top-k keeps the first k, top-p the shortest prefix holding p of
+    // what remains. Only as many are sorted as those filters can reach.
+    const floor = p.minP > 0 ? p.minP : 0;
+    const cands = this.candidates;
+    let keep: number;
+    let candTotal = 0;
+    if (p.topK > 0) {
+      keep = Math.min(cands.gather(x, floor, p.topK, 0), p.topK);
+      for (let i = 0; i < keep; i++) candTotal += x[cands.ids[i]!]!;
+    } else {
+      for (let i = 0; i < vocab; i++) if (x[i]! > 0 && x[i]! >= floor) candTotal += x[i]!;
+      // top-p needs the prefix that holds its mass (with a margin for summation order); min-p alone, all.
+      keep = cands.gather(x, floor, p.topP < 1 ? 1 : Infinity, p.topP < 1 ? p.topP * candTotal * (1 + 1e-6) : Infinity);
+    }
     if (p.topP < 1) {
-      let candTotal = 0;
-      for (let i = 0; i < keep; i++) candTotal += x[cand[i]!]!;
-      let acc = 0;
-      for (let i = 0; i < keep; i++) {
-        acc += x[cand[i]!]!;
-        if (acc >= p.topP * candTotal) {
-          keep = i + 1;
-          break;
-        }
-      }
+      let cut = nucleus(x, cands.ids, keep, p.topP * candTotal);
+      // Rounding left the gathered prefix just short of the mass: sort every candidate and look again.
+      if (cut < 0 && p.topK === 0) cut = nucleus(x, cands.ids, (keep = cands.gather(x, floor, Infinity, Infinity)), p.topP * candTotal);
+      if (cut > 0) keep = cut;
     }
     let kept = 0;
-    for (let i = 0; i < keep; i++) kept += x[cand[i]!]!;
+    for (let i = 0; i < keep; i++) kept += x[cands.ids[i]!]!;
     let r = this.rng.next() * kept;
     for (let i = 0; i < keep; i++) {
-      r -= x[cand[i]!]!;
-      if (r < 0) return cand[i]!;
+      r -= x[cands.ids[i]!]!;
+      if (r < 0) return cands.ids[i]!;
     }
-    return cand[keep - 1]!;
+    return cands.ids[keep - 1]!;
   }
 
   private draw(probs: Float32Array, total: number): number {
@@ -104,6 +108,16 @@ export class Sampler {
     }
     return last;
   }
+}
+
+/** Length of the shortest prefix of `ids` whose probabilities reach `mass` (-1 when none does). */
+function nucleus(x: Float32Array, ids: Int32Array, count: number, mass: number): number {
+  let acc = 0;
+  for (let i = 0; i < count; i++) {
+    acc += x[ids[i]!]!;
+    if (acc >= mass) return i + 1;
+  }
+  return -1;
 }
 
 export function argmax(x: Float32Array): number {
