@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds the Dockerfile for real with podman and checks the image as a user would run it: /healthz, a completion,
 # a streamed chat and an embedding on the test models (mounted read-only), the HEALTHCHECK, a non-root process,
+# a clean exit on SIGTERM (docker stop),
 # and the image size against the executable's (target: executable + 40 MB at most).
 # Installs nothing: run scripts/ci-container-deps.sh first (podman, runc, debootstrap). Base images cannot be
 # pulled here; scripts/container/stand-in-images.sh makes cached local stand-ins from Debian packages.
@@ -58,7 +59,7 @@ pm volume create "$volume" >/dev/null
 pm run -d --name "$name" --network host --health-interval=disable \
   -v "$repo/.cache/test-models:/models:ro" -v "$volume:/data" \
   -e PORT="$port" -e ENABLE_EMBEDDINGS_BACKEND=true -e MODEL_REGISTRY_PATH=/models/registry.yaml \
-  "$image" >/dev/null
+  "$image" >/dev/null 2>"$GPT3DEV_CONTAINER_CACHE/run.err" || { cat "$GPT3DEV_CONTAINER_CACHE/run.err"; exit 1; }
 
 ready=""
 for _ in $(seq 1 300); do
@@ -84,6 +85,12 @@ else
   user="$(pm inspect -f '{{.Config.User}}' "$name")"
   if [ "$uid" = "0" ]; then fail "the server runs as root"; else echo "non-root ok (uid $uid, image user $user)"; fi
   rss_kb="$(awk '/^VmRSS:/ { print $2 }' "/proc/$pid/status")"
+  # `docker stop`: the server is PID 1 and must drain and exit 0 on SIGTERM, not wait for the SIGKILL.
+  stop_started=$(date +%s%N)
+  pm stop -t 20 "$name" >/dev/null 2>&1
+  stop_ms=$(( ($(date +%s%N) - stop_started) / 1000000 ))
+  exit_code="$(pm inspect -f '{{.State.ExitCode}}' "$name")"
+  if [ "$exit_code" = "0" ] && [ "$stop_ms" -lt 15000 ]; then echo "SIGTERM ok (exit 0 after $stop_ms ms)"; else fail "stop: exit code $exit_code after $stop_ms ms"; fi
 fi
 
 image_bytes="$(pm image inspect -f '{{.Size}}' "$image")"
