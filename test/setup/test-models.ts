@@ -4,6 +4,10 @@
  */
 import { setDefaultTimeout } from "bun:test";
 import { ensureTestModels } from "../../scripts/make-test-models.ts";
+import { disableOnnxruntimeTelemetry } from "../../src/platform/ort-telemetry.ts";
+
+// In-process onnxruntime sessions (model tests) would otherwise leave telemetry files in $TMPDIR.
+disableOnnxruntimeTelemetry();
 
 // Model-backed tests load ONNX sessions; the 5 s default is tight on a busy 2-core machine.
 // (bunfig.toml's [test] timeout is not read by Bun 1.4, so it is set here.)

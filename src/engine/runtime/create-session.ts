@@ -1,7 +1,9 @@
 import { availableParallelism } from "node:os";
 import * as ort from "onnxruntime-node";
+import { ApiError } from "../../errors/api-error.ts";
+import { probeCuda } from "../../platform/cuda-probe.ts";
 import type { DeviceRequest } from "../../registry/registry-entry.ts";
-import { resolveExecutionProviders } from "./resolve-device.ts";
+import { cpuAfterCudaFailure, cudaLoadError, DeviceUnavailableError, selectDevice, type DeviceSelection } from "./device-selection.ts";
 
 export interface CreatedSession {
   session: ort.InferenceSession;
@@ -9,17 +11,39 @@ export interface CreatedSession {
   deviceReason: string;
 }
 
-/** One onnxruntime session on the device the entry asks for; all threads go to intra-op parallelism. */
+/**
+ * One onnxruntime session on the device the entry asks for; all threads go to intra-op parallelism. `auto` falls
+ * back to the CPU when the CUDA provider cannot load; an explicit `cuda` that cannot be honoured fails this
+ * model's load only, with a message naming what is missing.
+ */
 export async function createSession(file: string, device: DeviceRequest, threads: number): Promise<CreatedSession> {
-  const placement = resolveExecutionProviders(device);
-  const session = await ort.InferenceSession.create(file, {
-    executionProviders: placement.executionProviders,
+  const options = (eps: DeviceSelection["executionProviders"]): ort.InferenceSession.SessionOptions => ({
+    executionProviders: eps,
     intraOpNumThreads: threads > 0 ? threads : availableParallelism(),
     interOpNumThreads: 1,
     graphOptimizationLevel: "all",
     executionMode: "sequential",
-    // onnxruntime writes a profile/debug file per process otherwise; keep the working folder clean.
     logSeverityLevel: 3,
   });
+  let placement: DeviceSelection;
+  try {
+    placement = selectDevice(device, probeCuda());
+  } catch (err) {
+    throw deviceError(err);
+  }
+  let session: ort.InferenceSession;
+  try {
+    session = await ort.InferenceSession.create(file, options(placement.executionProviders));
+  } catch (err) {
+    if (placement.device !== "cuda") throw err;
+    if (device === "cuda") throw deviceError(cudaLoadError(err));
+    placement = cpuAfterCudaFailure(err);
+    session = await ort.InferenceSession.create(file, options(placement.executionProviders));
+  }
   return { session, device: placement.device, deviceReason: placement.reason };
+}
+
+function deviceError(err: unknown): unknown {
+  if (!(err instanceof DeviceUnavailableError)) return err;
+  return new ApiError({ status: 503, type: "service_unavailable_error", code: "device_unavailable", param: "model", message: `This model could not be placed: ${err.message}.` });
 }
