@@ -3,10 +3,13 @@
  * what the HTTP tests can only see from outside (a cancelled row is gone after one step, n shares a prefill,
  * long prompts are chunked, the queue refuses with 429 + Retry-After) is checked here pass by pass.
  */
-import { describe, expect, test } from "bun:test";
+import { describe, expect, setDefaultTimeout, test } from "bun:test";
 import { ApiError } from "../../src/errors/api-error.ts";
 import type { GenerationEvent } from "../../src/engine/generation/generation-types.ts";
 import { collectTokens, loadTestTextModel, promptOf, request, watchForwards } from "./engine-kit.ts";
+
+// Bun 1.4 applies the preload's setDefaultTimeout to the first test file only; these start servers and models.
+setDefaultTimeout(60_000);
 
 describe("cancellation", () => {
   test("a cancelled sequence takes part in at most the one step already running, then its slot goes to the queue", async () => {
