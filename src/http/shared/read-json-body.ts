@@ -1,6 +1,11 @@
 import type { Static, TSchema } from "@sinclair/typebox";
 import { Value } from "@sinclair/typebox/value";
 import { ApiError, invalidRequest } from "../../errors/api-error.ts";
+import { noteRequestModel } from "../observability/request-scope.ts";
+import { readBodyUpTo } from "./bounded-body.ts";
+import { explainValidationError } from "./explain-validation-error.ts";
+import { jsonPointerToParam } from "./json-pointer.ts";
+import { MAX_JSON_DEPTH, exceedsJsonDepth } from "./json-depth.ts";
 
 /**
  * The request body, parsed and checked against the route's TypeBox schema. Every failure is a 400 (413 for
@@ -13,8 +18,8 @@ export async function readJsonBody<S extends TSchema>(request: Request, schema: 
   if (ct && !ct.includes("json")) {
     throw invalidRequest(`Expected Content-Type: application/json, got '${ct}'.`, null, "unsupported_media_type");
   }
-  const bytes = new Uint8Array(await request.arrayBuffer());
-  if (bytes.length > maxBytes) throw tooLarge(maxBytes);
+  const bytes = await readBodyUpTo(request, maxBytes);
+  if (bytes === null) throw tooLarge(maxBytes);
   let text: string;
   try {
     text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
@@ -22,6 +27,7 @@ export async function readJsonBody<S extends TSchema>(request: Request, schema: 
     throw invalidRequest("The request body is not valid UTF-8.", null, "invalid_encoding");
   }
   if (text.trim() === "") throw invalidRequest("The request body is empty; expected a JSON object.", null, "invalid_json");
+  if (exceedsJsonDepth(text)) throw invalidRequest(`The request body nests JSON deeper than ${MAX_JSON_DEPTH} levels.`, null, "invalid_json");
   let body: unknown;
   try {
     body = JSON.parse(text);
@@ -31,22 +37,14 @@ export async function readJsonBody<S extends TSchema>(request: Request, schema: 
   if (body === null || typeof body !== "object" || Array.isArray(body)) {
     throw invalidRequest("The request body must be a JSON object.", null, "invalid_json");
   }
+  noteRequestModel((body as { model?: unknown }).model);
   const first = Value.Errors(schema, body).First();
-  if (first) throw validationError(first.path, first.message, first.value, body);
+  if (first) throw validationError(first.path, explainValidationError(first), first.value, body);
   return body as Static<S>;
 }
 
 function tooLarge(maxBytes: number): ApiError {
   return new ApiError({ status: 413, type: "invalid_request_error", code: "request_too_large", message: `The request body is larger than the server's limit of ${maxBytes} bytes (MAX_BODY_BYTES).` });
-}
-
-/** `/messages/0/content` → `messages[0].content`. */
-export function jsonPointerToParam(path: string): string {
-  return path
-    .split("/")
-    .filter(Boolean)
-    .map((seg, i) => (/^\d+$/.test(seg) ? `[${seg}]` : i === 0 ? seg : `.${seg}`))
-    .join("");
 }
 
 function validationError(path: string, message: string, value: unknown, body: object): ApiError {
