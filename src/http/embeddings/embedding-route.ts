@@ -1,4 +1,5 @@
 import { Elysia } from "elysia";
+import { noteRequestUsage } from "../observability/request-scope.ts";
 import { readJsonBody } from "../shared/read-json-body.ts";
 import type { ServerContext } from "../shared/server-context.ts";
 import { embeddingsDisabled, handleEmbeddings } from "./embedding-handler.ts";
@@ -9,7 +10,9 @@ export function embeddingRoute(ctx: ServerContext) {
     "/v1/embeddings",
     async ({ request }) => {
       if (!ctx.settings.enableEmbeddings) throw embeddingsDisabled();
-      return handleEmbeddings(ctx, await readJsonBody(request, EmbeddingRequestSchema, ctx.settings.maxBodyBytes));
+      const res = await handleEmbeddings(ctx, await readJsonBody(request, EmbeddingRequestSchema, ctx.settings.maxBodyBytes));
+      noteRequestUsage(res.usage.prompt_tokens);
+      return res;
     },
     { parse: "none" },
   );

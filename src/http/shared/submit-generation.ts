@@ -1,5 +1,6 @@
 import type { GenerationEvent, GenerationRequest } from "../../engine/generation/generation-types.ts";
 import type { TextModel } from "../../engine/text-model.ts";
+import { observeEvents } from "../observability/observe-events.ts";
 import { mergeEvents, type TaggedEvent } from "./merge-events.ts";
 
 /**
@@ -14,15 +15,17 @@ export function submitGeneration(model: TextModel, requests: GenerationRequest[]
     abort.abort();
     throw err;
   }
-  return mergeEvents(streams);
+  // The tap records usage and latency, and ends the events at a shutdown's drain deadline (abort reason).
+  return observeEvents(mergeEvents(streams), abort.signal, model.spec.id);
 }
 
 /** An AbortController that fires when the client's request is aborted (the connection closed). */
 export function linkedAbort(signal: AbortSignal | undefined): AbortController {
   const abort = new AbortController();
   if (signal) {
-    if (signal.aborted) abort.abort();
-    else signal.addEventListener("abort", () => abort.abort(), { once: true });
+    // The reason travels on: a shutdown's deadline aborts with an ApiError that the stream reports.
+    if (signal.aborted) abort.abort(signal.reason);
+    else signal.addEventListener("abort", () => abort.abort(signal.reason), { once: true });
   }
   return abort;
 }
