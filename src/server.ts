@@ -1,6 +1,9 @@
 import type { Settings } from "./config/settings-spec.ts";
 import { ModelPool, modelCacheDir } from "./engine/model-pool.ts";
-import { buildApp } from "./http/app.ts";
+import { buildHttp } from "./http/app.ts";
+import { shutdownOnSignals } from "./http/lifecycle/graceful-shutdown.ts";
+import { discardLimit } from "./http/shared/bounded-body.ts";
+import { Logger } from "./observability/logger.ts";
 import { loadRegistry } from "./registry/load-registry.ts";
 
 export interface RunningServer {
@@ -9,8 +12,9 @@ export interface RunningServer {
   stop: () => Promise<void>;
 }
 
-/** Wires settings → registry → model pool → HTTP app, and listens. */
+/** Wires settings → registry → model pool → HTTP front door and routes, listens, and drains on SIGTERM/SIGINT. */
 export async function startServer(settings: Settings, env: Record<string, string | undefined>): Promise<RunningServer> {
+  const logger = new Logger({ level: settings.logLevel, format: settings.logFormat });
   const specs = loadRegistry(settings);
   const pool = new ModelPool(specs, settings, {
     endpoint: settings.hfEndpoint,
@@ -18,20 +22,36 @@ export async function startServer(settings: Settings, env: Record<string, string
     offline: settings.hfOffline,
     cacheDir: modelCacheDir(settings, env),
   });
-  const app = buildApp({ settings, pool });
-  app.listen({ hostname: settings.host, port: settings.port, maxRequestBodySize: settings.maxBodyBytes + 1024, idleTimeout: 0 });
-  const server = app.server!;
+  const http = buildHttp({ settings, pool }, logger);
+  pool.onLoad = (id, ms, model) => {
+    http.metrics.loaded(id, ms);
+    logger.info("model loaded", { model: id, load_ms: Math.round(ms), device: model.device, context: model.contextLength });
+  };
+  const server = Bun.serve({
+    hostname: settings.host,
+    port: settings.port,
+    fetch: http.fetch,
+    // Above MAX_BODY_BYTES on purpose: bodies over the limit are read and dropped so clients get a JSON 413;
+    // Bun cuts only what is past this larger bound.
+    maxRequestBodySize: discardLimit(settings.maxBodyBytes),
+    idleTimeout: 0,
+  });
   const url = `http://${settings.host.includes(":") ? `[${settings.host}]` : settings.host}:${server.port}`;
   // Tests and scripts wait for this line to learn the port when PORT=0.
   process.stdout.write(`gpt3dev-api listening on ${url} (${specs.length} models: ${specs.map((s) => s.id).join(", ")})\n`);
-  let stopping = false;
-  const onSignal = async () => {
-    if (stopping) process.exit(0); // a second signal: exit at once
-    stopping = true;
-    await server.stop(false);
-    process.exit(0);
-  };
-  process.on("SIGTERM", onSignal);
-  process.on("SIGINT", onSignal);
+  logger.debug("settings", {
+    auth: settings.apiKeys.length > 0 ? `${settings.apiKeys.length} keys` : "off",
+    cors: settings.corsAllowOrigins.join(",") || "off",
+    metrics: settings.metrics,
+    max_body_bytes: settings.maxBodyBytes,
+    drain_timeout_ms: settings.drainTimeoutMs,
+  });
+  shutdownOnSignals({
+    inFlight: http.inFlight,
+    close: () => void server.stop(true),
+    drainTimeoutMs: settings.drainTimeoutMs,
+    logger,
+    exit: (code) => process.exit(code),
+  });
   return { url, pool, stop: async () => void (await server.stop(true)) };
 }

@@ -1,35 +1,67 @@
-import { cors } from "@elysiajs/cors";
 import { Elysia } from "elysia";
+import type { Logger } from "../observability/logger.ts";
+import { ApiKeys } from "./auth/api-keys.ts";
 import { chatRoute } from "./chat/chat-route.ts";
 import { completionRoute } from "./completions/completion-route.ts";
+import { CorsPolicy } from "./cors/cors-policy.ts";
 import { embeddingRoute } from "./embeddings/embedding-route.ts";
+import { frontDoor } from "./front-door.ts";
 import { healthRoutes } from "./health/health-routes.ts";
+import { InFlightRequests } from "./lifecycle/in-flight.ts";
 import { modelRoutes } from "./models/model-routes.ts";
+import { metricsRoute } from "./observability/metrics-route.ts";
+import { noteRequestError } from "./observability/request-scope.ts";
+import { ServerMetrics } from "./observability/server-metrics.ts";
 import { errorResponse, frameworkError } from "./shared/error-response.ts";
 import type { ServerContext } from "./shared/server-context.ts";
+import { tokenizeRoutes } from "./tokenize/tokenize-routes.ts";
 
-/** The whole HTTP surface: CORS, routes, and the one error formatter. */
-export function buildApp(ctx: ServerContext) {
-  const app = new Elysia();
-  if (ctx.settings.corsAllowOrigins.length > 0) {
-    const origins = ctx.settings.corsAllowOrigins;
-    app.use(
-      cors({
-        origin: origins.includes("*") ? true : origins,
-        methods: ["GET", "POST", "OPTIONS"],
-        // Explicit: the plugin answers "undefined" for a preflight that lists no headers otherwise.
-        allowedHeaders: ["Authorization", "Content-Type", "OpenAI-Organization", "OpenAI-Project", "X-Request-Id", "X-Stainless-Lang", "X-Stainless-Package-Version", "X-Stainless-OS", "X-Stainless-Arch", "X-Stainless-Runtime", "X-Stainless-Runtime-Version", "X-Stainless-Retry-Count", "X-Stainless-Timeout"],
-        exposeHeaders: ["X-Request-Id", "Retry-After"],
-        credentials: !origins.includes("*"),
-        maxAge: 600,
-      }),
-    );
-  }
-  return app
-    .onError(({ code, error, request }) => errorResponse(frameworkError(code, error, new URL(request.url).pathname, request.method)))
-    .use(healthRoutes(ctx))
+export interface AppParts {
+  inFlight: InFlightRequests;
+  metrics: ServerMetrics;
+}
+
+/** The routes and the one error formatter. */
+export function buildApp(ctx: ServerContext, parts: AppParts = defaultParts(ctx)) {
+  const app = new Elysia()
+    .onError(({ code, error, request }) => {
+      const e = frameworkError(code, error, new URL(request.url).pathname, request.method);
+      noteRequestError(e.code);
+      return errorResponse(e);
+    })
+    .use(healthRoutes(ctx, parts.inFlight))
     .use(modelRoutes(ctx))
     .use(completionRoute(ctx))
     .use(chatRoute(ctx))
-    .use(embeddingRoute(ctx));
+    .use(embeddingRoute(ctx))
+    .use(tokenizeRoutes(ctx));
+  return ctx.settings.metrics === "off" ? app : app.use(metricsRoute(parts.metrics));
+}
+
+export interface HttpServer extends AppParts {
+  /** Bun.serve's fetch: the front door (ids, auth, CORS, drain, logs, metrics) before the routes. */
+  fetch: (request: Request) => Promise<Response>;
+}
+
+/** The whole HTTP surface of the server. */
+export function buildHttp(ctx: ServerContext, logger: Logger): HttpServer {
+  const parts = defaultParts(ctx);
+  const app = buildApp(ctx, parts);
+  const fetch = frontDoor({
+    app,
+    keys: new ApiKeys(ctx.settings.apiKeys),
+    cors: new CorsPolicy(ctx.settings.corsAllowOrigins),
+    inFlight: parts.inFlight,
+    metrics: parts.metrics,
+    logger,
+    maxBodyBytes: ctx.settings.maxBodyBytes,
+    metricsOpen: ctx.settings.metrics === "on",
+  });
+  return { ...parts, fetch };
+}
+
+function defaultParts(ctx: ServerContext): AppParts {
+  const inFlight = new InFlightRequests();
+  const metrics = new ServerMetrics(ctx.pool, { inFlight: () => inFlight.size, draining: () => inFlight.draining });
+  return { inFlight, metrics };
 }
