@@ -25,7 +25,7 @@ export async function startServer(settings: Settings, env: Record<string, string
   const http = buildHttp({ settings, pool }, logger);
   pool.onLoad = (id, ms, model) => {
     http.metrics.loaded(id, ms);
-    logger.info("model loaded", { model: id, load_ms: Math.round(ms), device: model.device, context: model.contextLength });
+    logger.info("model loaded", { model: id, load_ms: Math.round(ms), device: model.device, placement: model.deviceReason, context: model.contextLength });
   };
   const server = Bun.serve({
     hostname: settings.host,
