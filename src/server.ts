@@ -1,5 +1,6 @@
 import type { Settings } from "./config/settings-spec.ts";
-import { ModelPool, modelCacheDir } from "./engine/model-pool.ts";
+import { hubSettings } from "./engine/hub/hub-settings.ts";
+import { ModelPool } from "./engine/model-pool.ts";
 import { buildHttp } from "./http/app.ts";
 import { shutdownOnSignals } from "./http/lifecycle/graceful-shutdown.ts";
 import { discardLimit } from "./http/shared/bounded-body.ts";
@@ -16,12 +17,7 @@ export interface RunningServer {
 export async function startServer(settings: Settings, env: Record<string, string | undefined>): Promise<RunningServer> {
   const logger = new Logger({ level: settings.logLevel, format: settings.logFormat });
   const specs = loadRegistry(settings);
-  const pool = new ModelPool(specs, settings, {
-    endpoint: settings.hfEndpoint,
-    token: settings.hfToken,
-    offline: settings.hfOffline,
-    cacheDir: modelCacheDir(settings, env),
-  });
+  const pool = new ModelPool(specs, settings, hubSettings(settings, env));
   const http = buildHttp({ settings, pool }, logger);
   pool.onLoad = (id, ms, model) => {
     http.metrics.loaded(id, ms);

@@ -16,8 +16,6 @@ export type ModelState =
   | { state: "loaded"; loadMs: number }
   | { state: "failed"; error: string };
 
-export { modelCacheDir } from "./hub/model-cache-dir.ts";
-
 /**
  * Models load lazily on first use, once (concurrent first requests share the same load), and stay shared.
  * A failed load is reported to the requests that waited for it and retried by the next request; other

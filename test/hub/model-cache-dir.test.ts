@@ -1,11 +1,10 @@
-/** The cache folder rule, and that the server (model-pool) and the CLI (hub-settings) agree on it. */
+/** The cache folder rule, as the server and the CLI both get it through hubSettings. */
 import { expect, test } from "bun:test";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { loadSettings } from "../../src/config/load-settings.ts";
 import { hubSettings } from "../../src/engine/hub/hub-settings.ts";
 import { modelCacheDir } from "../../src/engine/hub/model-cache-dir.ts";
-import { modelCacheDir as poolCacheDir } from "../../src/engine/model-pool.ts";
 
 const cases: [Record<string, string>, string][] = [
   [{ MODEL_CACHE_DIR: "/srv/models", HF_HOME: "/hf", XDG_CACHE_HOME: "/xdg" }, "/srv/models"],
@@ -17,6 +16,5 @@ const cases: [Record<string, string>, string][] = [
 test.each(cases)("env %o → %s, the same for the server and the CLI", (env, expected) => {
   const { settings } = loadSettings([], env);
   expect(modelCacheDir(settings, env)).toBe(expected);
-  expect(poolCacheDir(settings, env)).toBe(expected);
   expect(hubSettings(settings, env).cacheDir).toBe(expected);
 });
