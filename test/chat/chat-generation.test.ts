@@ -2,21 +2,11 @@
  * Chat generation on test-chat through the official client: end-of-turn stopping, length limits, sampling
  * determinism, n, stop strings and the chat logprobs shape.
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import type OpenAI from "openai";
-import { openaiClient, startServer, type TestServer } from "../helpers/start-server.ts";
+import { describe, expect, test } from "bun:test";
+import { useServer } from "../helpers/start-server.ts";
 import { chat, contentOf, expectRefused, IM_END_ID } from "./chat-kit.ts";
 
-let server: TestServer;
-let client: OpenAI;
-
-beforeAll(async () => {
-  server = await startServer();
-  client = openaiClient(server.baseURL);
-});
-afterAll(async () => {
-  await server?.stop();
-});
+const ctx = useServer();
 
 const messages = [
   { role: "system" as const, content: "You answer in one word." },
@@ -27,7 +17,7 @@ const FORCE_END_OF_TURN = { [String(IM_END_ID)]: 100 };
 
 describe("end-of-turn stopping", () => {
   test("generation stops at <|im_end|>: finish_reason stop, empty content, one completion token", async () => {
-    const res = await chat(client, { messages, max_tokens: 8, logit_bias: FORCE_END_OF_TURN, logprobs: true });
+    const res = await chat(ctx.client, { messages, max_tokens: 8, logit_bias: FORCE_END_OF_TURN, logprobs: true });
     const choice = res.choices[0]!;
     expect(choice.finish_reason).toBe("stop");
     expect(choice.message.content).toBe("");
@@ -37,7 +27,7 @@ describe("end-of-turn stopping", () => {
   });
 
   test("with ignore_eos the end-of-turn token does not stop generation: it runs to max_tokens", async () => {
-    const res = await chat(client, { messages, max_tokens: 5, logit_bias: FORCE_END_OF_TURN, ignore_eos: true });
+    const res = await chat(ctx.client, { messages, max_tokens: 5, logit_bias: FORCE_END_OF_TURN, ignore_eos: true });
     expect(res.choices[0]!.finish_reason).toBe("length");
     expect(res.usage?.completion_tokens).toBe(5);
   });
@@ -45,46 +35,46 @@ describe("end-of-turn stopping", () => {
 
 describe("length limits", () => {
   test("max_completion_tokens is honoured", async () => {
-    const res = await chat(client, { messages, max_completion_tokens: 3, temperature: 0, ignore_eos: true });
+    const res = await chat(ctx.client, { messages, max_completion_tokens: 3, temperature: 0, ignore_eos: true });
     expect(res.usage?.completion_tokens).toBe(3);
     expect(res.choices[0]!.finish_reason).toBe("length");
   });
 
   test("max_tokens (the older name) is honoured", async () => {
-    const res = await chat(client, { messages, max_tokens: 4, temperature: 0, ignore_eos: true });
+    const res = await chat(ctx.client, { messages, max_tokens: 4, temperature: 0, ignore_eos: true });
     expect(res.usage?.completion_tokens).toBe(4);
     expect(res.choices[0]!.finish_reason).toBe("length");
   });
 
   test("when both are given, max_completion_tokens wins", async () => {
-    const res = await chat(client, { messages, max_tokens: 6, max_completion_tokens: 2, temperature: 0, ignore_eos: true });
+    const res = await chat(ctx.client, { messages, max_tokens: 6, max_completion_tokens: 2, temperature: 0, ignore_eos: true });
     expect(res.usage?.completion_tokens).toBe(2);
   });
 
   test("a prompt plus max_tokens beyond the 2048-token context → 400 context_length_exceeded", async () => {
-    await expectRefused(chat(client, { messages, max_tokens: 2048 }), { status: 400, param: "max_tokens", code: "context_length_exceeded" });
+    await expectRefused(chat(ctx.client, { messages, max_tokens: 2048 }), { status: 400, param: "max_tokens", code: "context_length_exceeded" });
   });
 });
 
 describe("sampling", () => {
   test("temperature 0 is deterministic", async () => {
-    const a = await chat(client, { messages, max_tokens: 8, temperature: 0, ignore_eos: true });
-    const b = await chat(client, { messages, max_tokens: 8, temperature: 0, ignore_eos: true });
+    const a = await chat(ctx.client, { messages, max_tokens: 8, temperature: 0, ignore_eos: true });
+    const b = await chat(ctx.client, { messages, max_tokens: 8, temperature: 0, ignore_eos: true });
     expect(a.choices[0]!.message.content).toBe(b.choices[0]!.message.content);
     expect(contentOf(a).length).toBeGreaterThan(0);
   });
 
   test("the same seed repeats a sampled answer; another seed gives another one", async () => {
     const params = { messages, max_tokens: 10, temperature: 1, ignore_eos: true } as const;
-    const a = await chat(client, { ...params, seed: 1234 });
-    const b = await chat(client, { ...params, seed: 1234 });
-    const c = await chat(client, { ...params, seed: 98765 });
+    const a = await chat(ctx.client, { ...params, seed: 1234 });
+    const b = await chat(ctx.client, { ...params, seed: 1234 });
+    const c = await chat(ctx.client, { ...params, seed: 98765 });
     expect(a.choices[0]!.message.content).toBe(b.choices[0]!.message.content);
     expect(c.choices[0]!.message.content).not.toBe(a.choices[0]!.message.content);
   });
 
   test("the other sampling parameters and extensions are accepted", async () => {
-    const res = await chat(client, {
+    const res = await chat(ctx.client, {
       messages,
       max_tokens: 3,
       temperature: 0.7,
@@ -104,7 +94,7 @@ describe("sampling", () => {
 
 describe("n", () => {
   test("n choices with indexes 0..n-1; usage counts every choice's tokens", async () => {
-    const res = await chat(client, { messages, n: 3, max_tokens: 6, temperature: 1, seed: 7, ignore_eos: true });
+    const res = await chat(ctx.client, { messages, n: 3, max_tokens: 6, temperature: 1, seed: 7, ignore_eos: true });
     expect(res.choices.map((c) => c.index)).toEqual([0, 1, 2]);
     for (const c of res.choices) {
       expect(c.message.role).toBe("assistant");
@@ -116,8 +106,8 @@ describe("n", () => {
   });
 
   test("at temperature 0 every choice is the greedy answer", async () => {
-    const res = await chat(client, { messages, n: 2, max_tokens: 5, temperature: 0, ignore_eos: true });
-    const single = await chat(client, { messages, max_tokens: 5, temperature: 0, ignore_eos: true });
+    const res = await chat(ctx.client, { messages, n: 2, max_tokens: 5, temperature: 0, ignore_eos: true });
+    const single = await chat(ctx.client, { messages, max_tokens: 5, temperature: 0, ignore_eos: true });
     expect(res.choices.map((c) => c.message.content)).toEqual([single.choices[0]!.message.content, single.choices[0]!.message.content]);
     // The prompt is counted once, the completions per choice.
     expect(res.usage?.prompt_tokens).toBe(single.usage?.prompt_tokens);
@@ -127,7 +117,7 @@ describe("n", () => {
 
 describe("stop strings", () => {
   test("the answer ends before the first stop string, finish_reason stop", async () => {
-    const full = await chat(client, { messages, max_tokens: 10, temperature: 0, ignore_eos: true, logprobs: true });
+    const full = await chat(ctx.client, { messages, max_tokens: 10, temperature: 0, ignore_eos: true, logprobs: true });
     const text = contentOf(full);
     const tokens = (full.choices[0]!.logprobs?.content ?? []).map((t) => t.token);
     // A stop string taken from the middle of the greedy answer: the 4th token's text, trimmed to 2+ characters.
@@ -136,11 +126,11 @@ describe("stop strings", () => {
     const expected = text.slice(0, text.indexOf(stop));
     expect(expected.length).toBeLessThan(text.length - stop.length);
 
-    const single = await chat(client, { messages, max_tokens: 10, temperature: 0, ignore_eos: true, stop });
+    const single = await chat(ctx.client, { messages, max_tokens: 10, temperature: 0, ignore_eos: true, stop });
     expect(single.choices[0]!.message.content).toBe(expected);
     expect(single.choices[0]!.finish_reason).toBe("stop");
 
-    const list = await chat(client, { messages, max_tokens: 10, temperature: 0, ignore_eos: true, stop: ["never appears \u2603", stop] });
+    const list = await chat(ctx.client, { messages, max_tokens: 10, temperature: 0, ignore_eos: true, stop: ["never appears \u2603", stop] });
     expect(list.choices[0]!.message.content).toBe(expected);
     expect(list.choices[0]!.finish_reason).toBe("stop");
   });
@@ -149,7 +139,7 @@ describe("stop strings", () => {
 describe("logprobs", () => {
   test("choices[0].logprobs.content[i] = {token, logprob, bytes, top_logprobs[k]} for each generated token", async () => {
     const k = 5;
-    const res = await chat(client, { messages, max_tokens: 6, temperature: 0, ignore_eos: true, logprobs: true, top_logprobs: k });
+    const res = await chat(ctx.client, { messages, max_tokens: 6, temperature: 0, ignore_eos: true, logprobs: true, top_logprobs: k });
     const choice = res.choices[0]!;
     const content = choice.logprobs?.content ?? null;
     expect(content).not.toBeNull();
@@ -182,14 +172,14 @@ describe("logprobs", () => {
   });
 
   test("top_logprobs 0 gives each token's logprob with empty alternatives; no logprobs → null", async () => {
-    const zero = await chat(client, { messages, max_tokens: 2, temperature: 0, ignore_eos: true, logprobs: true, top_logprobs: 0 });
+    const zero = await chat(ctx.client, { messages, max_tokens: 2, temperature: 0, ignore_eos: true, logprobs: true, top_logprobs: 0 });
     expect(zero.choices[0]!.logprobs?.content?.map((e) => e.top_logprobs)).toEqual([[], []]);
-    const none = await chat(client, { messages, max_tokens: 2, temperature: 0 });
+    const none = await chat(ctx.client, { messages, max_tokens: 2, temperature: 0 });
     expect(none.choices[0]!.logprobs).toBeNull();
   });
 
   test("top_logprobs 20 is the maximum", async () => {
-    const res = await chat(client, { messages, max_tokens: 1, temperature: 0, logprobs: true, top_logprobs: 20 });
+    const res = await chat(ctx.client, { messages, max_tokens: 1, temperature: 0, logprobs: true, top_logprobs: 20 });
     expect(res.choices[0]!.logprobs?.content?.[0]?.top_logprobs).toHaveLength(20);
   });
 });

@@ -2,23 +2,13 @@
  * /v1/chat/completions builds its prompt from test-chat's ChatML template, and refuses what it cannot serve
  * (bad messages, non-text parts, json modes, tools, completion-only models) with a 400 naming the field.
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import type OpenAI from "openai";
+import { describe, expect, test } from "bun:test";
 import type { ChatCompletion, ChatCompletionMessageParam } from "openai/resources/chat/completions";
 import type { Completion } from "openai/resources/completions";
-import { openaiClient, startServer, type TestServer } from "../helpers/start-server.ts";
+import { useServer } from "../helpers/start-server.ts";
 import { CHAT_MODEL, chat, chatml, COMPLETION_MODEL, expectRefused, postJson, tokenIds, type ErrorBody } from "./chat-kit.ts";
 
-let server: TestServer;
-let client: OpenAI;
-
-beforeAll(async () => {
-  server = await startServer();
-  client = openaiClient(server.baseURL);
-});
-afterAll(async () => {
-  await server?.stop();
-});
+const ctx = useServer();
 
 const CONVERSATION: { role: "system" | "user" | "assistant"; content: string }[] = [
   { role: "system", content: "You are terse." },
@@ -46,7 +36,7 @@ function expectSameAnswer(a: ChatCompletion, b: ChatCompletion): void {
 describe("template rendering", () => {
   test("usage.prompt_tokens is the token count of the ChatML text the template must render", async () => {
     const expectedIds = await tokenIds(CHAT_MODEL, chatml(CONVERSATION));
-    const res = await chat(client, { messages: CONVERSATION, max_tokens: 1, temperature: 0 });
+    const res = await chat(ctx.client, { messages: CONVERSATION, max_tokens: 1, temperature: 0 });
     expect(res.object).toBe("chat.completion");
     expect(res.model).toBe(CHAT_MODEL);
     expect(res.usage?.prompt_tokens).toBe(expectedIds.length);
@@ -54,7 +44,7 @@ describe("template rendering", () => {
 
     // A one-message conversation: its own count, not a constant.
     const single = [{ role: "user" as const, content: "Hello there" }];
-    const one = await chat(client, { messages: single, max_tokens: 1, temperature: 0 });
+    const one = await chat(ctx.client, { messages: single, max_tokens: 1, temperature: 0 });
     expect(one.usage?.prompt_tokens).toBe((await tokenIds(CHAT_MODEL, chatml(single))).length);
   });
 
@@ -63,8 +53,8 @@ describe("template rendering", () => {
     // Sanity: the expected text really uses the special tokens, not their spelling as plain text.
     expect(expectedIds.filter((id) => id === 50257).length).toBe(CONVERSATION.length + 1);
 
-    const viaChat = await chat(client, { messages: CONVERSATION, ...PROBE });
-    const viaCompletion: Completion = await client.completions.create({ model: CHAT_MODEL, prompt: expectedIds, temperature: 0, max_tokens: PROBE.max_tokens, logprobs: 3 });
+    const viaChat = await chat(ctx.client, { messages: CONVERSATION, ...PROBE });
+    const viaCompletion: Completion = await ctx.client.completions.create({ model: CHAT_MODEL, prompt: expectedIds, temperature: 0, max_tokens: PROBE.max_tokens, logprobs: 3 });
     expect(viaCompletion.usage?.prompt_tokens).toBe(expectedIds.length);
     expect(viaChat.choices[0]!.message.content).toBe(viaCompletion.choices[0]!.text);
     const completionLogprobs = viaCompletion.choices[0]!.logprobs?.token_logprobs ?? [];
@@ -75,25 +65,25 @@ describe("template rendering", () => {
   });
 
   test("a developer message is a system message: same prompt, same answer; a user message is not", async () => {
-    const asSystem = await chat(client, { messages: [{ role: "system", content: "Be kind." }, { role: "user", content: "Hi" }], ...PROBE });
-    const asDeveloper = await chat(client, { messages: [{ role: "developer", content: "Be kind." }, { role: "user", content: "Hi" }], ...PROBE });
+    const asSystem = await chat(ctx.client, { messages: [{ role: "system", content: "Be kind." }, { role: "user", content: "Hi" }], ...PROBE });
+    const asDeveloper = await chat(ctx.client, { messages: [{ role: "developer", content: "Be kind." }, { role: "user", content: "Hi" }], ...PROBE });
     expect(asDeveloper.usage?.prompt_tokens).toBe(asSystem.usage?.prompt_tokens);
     expectSameAnswer(asDeveloper, asSystem);
 
     // The comparison can tell roles apart: the same text as a user turn renders (and answers) differently.
-    const asUser = await chat(client, { messages: [{ role: "user", content: "Be kind." }, { role: "user", content: "Hi" }], ...PROBE });
+    const asUser = await chat(ctx.client, { messages: [{ role: "user", content: "Be kind." }, { role: "user", content: "Hi" }], ...PROBE });
     expect(tokenLogprobs(asUser)).not.toEqual(tokenLogprobs(asSystem));
   });
 
   test("content as an array of text parts equals the same text as a string", async () => {
-    const asString = await chat(client, { messages: [{ role: "user", content: "What is two plus two?" }], ...PROBE });
-    const asPart = await chat(client, { messages: [{ role: "user", content: [{ type: "text", text: "What is two plus two?" }] }], ...PROBE });
+    const asString = await chat(ctx.client, { messages: [{ role: "user", content: "What is two plus two?" }], ...PROBE });
+    const asPart = await chat(ctx.client, { messages: [{ role: "user", content: [{ type: "text", text: "What is two plus two?" }] }], ...PROBE });
     expect(asPart.usage?.prompt_tokens).toBe(asString.usage?.prompt_tokens);
     expectSameAnswer(asPart, asString);
 
     // Several parts are joined with a newline (vLLM's convention), so no word runs into the next one.
-    const joined = await chat(client, { messages: [{ role: "user", content: "First line\nSecond line" }], ...PROBE });
-    const parts = await chat(client, {
+    const joined = await chat(ctx.client, { messages: [{ role: "user", content: "First line\nSecond line" }], ...PROBE });
+    const parts = await chat(ctx.client, {
       messages: [{ role: "user", content: [{ type: "text", text: "First line" }, { type: "text", text: "Second line" }] }],
       ...PROBE,
     });
@@ -102,8 +92,8 @@ describe("template rendering", () => {
   });
 
   test("a message `name` is accepted (this template does not use it, so the prompt is unchanged)", async () => {
-    const named = await chat(client, { messages: [{ role: "user", content: "Hi", name: "alice" }, { role: "system", content: "Note", name: "ops" }], ...PROBE });
-    const plain = await chat(client, { messages: [{ role: "user", content: "Hi" }, { role: "system", content: "Note" }], ...PROBE });
+    const named = await chat(ctx.client, { messages: [{ role: "user", content: "Hi", name: "alice" }, { role: "system", content: "Note", name: "ops" }], ...PROBE });
+    const plain = await chat(ctx.client, { messages: [{ role: "user", content: "Hi" }, { role: "system", content: "Note" }], ...PROBE });
     expect(named.usage?.prompt_tokens).toBe(plain.usage?.prompt_tokens);
     expectSameAnswer(named, plain);
   });
@@ -119,7 +109,7 @@ describe("template rendering", () => {
       { role: "assistant", content: "" },
       { role: "tool", content: "sunny" },
     ]);
-    const res = await chat(client, { messages, max_tokens: 1, temperature: 0 });
+    const res = await chat(ctx.client, { messages, max_tokens: 1, temperature: 0 });
     expect(res.usage?.prompt_tokens).toBe((await tokenIds(CHAT_MODEL, expected)).length);
   });
 });
@@ -128,11 +118,11 @@ describe("message validation: 400 with param naming the message", () => {
   const base = { model: CHAT_MODEL, max_tokens: 1 };
 
   test("an empty message list", async () => {
-    await expectRefused(chat(client, { messages: [] }), { status: 400, param: "messages", message: [/at least one message/] });
+    await expectRefused(chat(ctx.client, { messages: [] }), { status: 400, param: "messages", message: [/at least one message/] });
   });
 
   test("an unknown role", async () => {
-    const res = await postJson(server.url, "/v1/chat/completions", { ...base, messages: [{ role: "robot", content: "hi" }] });
+    const res = await postJson(ctx.server.url, "/v1/chat/completions", { ...base, messages: [{ role: "robot", content: "hi" }] });
     expect(res.status).toBe(400);
     const body = (await res.json()) as ErrorBody;
     expect(body.error.type).toBe("invalid_request_error");
@@ -157,7 +147,7 @@ describe("message validation: 400 with param naming the message", () => {
       },
     ];
     for (const c of cases) {
-      const res = await postJson(server.url, "/v1/chat/completions", { ...base, messages: c.messages });
+      const res = await postJson(ctx.server.url, "/v1/chat/completions", { ...base, messages: c.messages });
       const body = (await res.json()) as ErrorBody;
       expect({ status: res.status, param: body.error.param, type: body.error.type }).toEqual({ status: 400, param: c.param, type: "invalid_request_error" });
     }
@@ -169,7 +159,7 @@ describe("message validation: 400 with param naming the message", () => {
       { type: "input_audio", input_audio: { data: "AAAA", format: "wav" } },
     ] as const) {
       const err = await expectRefused(
-        chat(client, { messages: [{ role: "system", content: "x" }, { role: "user", content: [{ type: "text", text: "Look:" }, part] }], max_tokens: 1 }),
+        chat(ctx.client, { messages: [{ role: "system", content: "x" }, { role: "user", content: [{ type: "text", text: "Look:" }, part] }], max_tokens: 1 }),
         { status: 400, param: "messages[1].content[1].type" },
       );
       expect(err.message).toContain(part.type);
@@ -181,38 +171,38 @@ describe("unsupported parameters are refused, never silently ignored", () => {
   const messages = [{ role: "user" as const, content: "hi" }];
 
   test("response_format text is accepted", async () => {
-    const res = await chat(client, { messages, max_tokens: 2, temperature: 0, response_format: { type: "text" } });
+    const res = await chat(ctx.client, { messages, max_tokens: 2, temperature: 0, response_format: { type: "text" } });
     expect(res.choices[0]!.message.role).toBe("assistant");
   });
 
   test("response_format json_object and json_schema → 400 not supported", async () => {
-    await expectRefused(chat(client, { messages, max_tokens: 2, response_format: { type: "json_object" } }), {
+    await expectRefused(chat(ctx.client, { messages, max_tokens: 2, response_format: { type: "json_object" } }), {
       status: 400,
       param: "response_format",
       message: [/json_object/, /not supported/],
     });
     await expectRefused(
-      chat(client, { messages, max_tokens: 2, response_format: { type: "json_schema", json_schema: { name: "answer", schema: { type: "object" } } } }),
+      chat(ctx.client, { messages, max_tokens: 2, response_format: { type: "json_schema", json_schema: { name: "answer", schema: { type: "object" } } } }),
       { status: 400, param: "response_format", message: [/json_schema/, /not supported/] },
     );
   });
 
   test("tools → 400 not supported", async () => {
     await expectRefused(
-      chat(client, { messages, max_tokens: 2, tools: [{ type: "function", function: { name: "get_weather", parameters: { type: "object", properties: {} } } }] }),
+      chat(ctx.client, { messages, max_tokens: 2, tools: [{ type: "function", function: { name: "get_weather", parameters: { type: "object", properties: {} } } }] }),
       { status: 400, param: "tools", message: [/not supported/] },
     );
   });
 
   test("top_logprobs above 20, or without logprobs → 400 on top_logprobs", async () => {
-    await expectRefused(chat(client, { messages, max_tokens: 1, logprobs: true, top_logprobs: 21 }), { status: 400, param: "top_logprobs" });
-    await expectRefused(chat(client, { messages, max_tokens: 1, top_logprobs: 2 }), { status: 400, param: "top_logprobs", message: [/logprobs/] });
+    await expectRefused(chat(ctx.client, { messages, max_tokens: 1, logprobs: true, top_logprobs: 21 }), { status: 400, param: "top_logprobs" });
+    await expectRefused(chat(ctx.client, { messages, max_tokens: 1, top_logprobs: 2 }), { status: 400, param: "top_logprobs", message: [/logprobs/] });
   });
 });
 
 describe("a completion-only model", () => {
   test("test-gpt2 (no chat template) → 400 model_not_chat_capable pointing at /v1/completions and chat_template", async () => {
-    await expectRefused(chat(client, { model: COMPLETION_MODEL, messages: [{ role: "user", content: "hi" }], max_tokens: 1 }), {
+    await expectRefused(chat(ctx.client, { model: COMPLETION_MODEL, messages: [{ role: "user", content: "hi" }], max_tokens: 1 }), {
       status: 400,
       type: "invalid_request_error",
       param: "model",
@@ -220,12 +210,12 @@ describe("a completion-only model", () => {
       message: [/\/v1\/completions/, /chat_template/],
     });
     // …while it still serves completions.
-    const ok = await client.completions.create({ model: COMPLETION_MODEL, prompt: "hi", max_tokens: 1 });
+    const ok = await ctx.client.completions.create({ model: COMPLETION_MODEL, prompt: "hi", max_tokens: 1 });
     expect(ok.choices).toHaveLength(1);
   });
 
   test("an unknown model → 404 model_not_found", async () => {
-    await expectRefused(chat(client, { model: "no-such-model", messages: [{ role: "user", content: "hi" }], max_tokens: 1 }), {
+    await expectRefused(chat(ctx.client, { model: "no-such-model", messages: [{ role: "user", content: "hi" }], max_tokens: 1 }), {
       status: 404,
       param: "model",
       code: "model_not_found",

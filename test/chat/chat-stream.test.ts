@@ -2,22 +2,13 @@
  * Streamed chat on test-chat: the SSE frames on the wire (raw fetch), the same answer through the official
  * client's stream, and a client hanging up mid-stream freeing its sequence.
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import type OpenAI from "openai";
+import { describe, expect, test } from "bun:test";
 import type { ChatCompletionChunk, ChatCompletionCreateParamsStreaming } from "openai/resources/chat/completions";
-import { openaiClient, startServer, type TestServer } from "../helpers/start-server.ts";
-import { chat, CHAT_MODEL, contentOf, type Extensions, type Health, health, IM_END_ID, parseSse, postJson, sseEvents } from "./chat-kit.ts";
+import { parseSse, sseEvents } from "../helpers/sse.ts";
+import { useServer } from "../helpers/start-server.ts";
+import { chat, CHAT_MODEL, contentOf, type Extensions, type Health, health, IM_END_ID, postJson } from "./chat-kit.ts";
 
-let server: TestServer;
-let client: OpenAI;
-
-beforeAll(async () => {
-  server = await startServer();
-  client = openaiClient(server.baseURL);
-});
-afterAll(async () => {
-  await server?.stop();
-});
+const ctx = useServer();
 
 const messages = [{ role: "user" as const, content: "Tell me a story about a lighthouse." }];
 
@@ -38,7 +29,7 @@ interface WireStream {
 }
 
 async function streamRaw(body: object): Promise<WireStream> {
-  const res = await postJson(server.url, "/v1/chat/completions", { model: CHAT_MODEL, messages, stream: true, ...body });
+  const res = await postJson(ctx.server.url, "/v1/chat/completions", { model: CHAT_MODEL, messages, stream: true, ...body });
   expect(res.status).toBe(200);
   const events = parseSse(await res.text()).map((e) => e.data);
   // `data: [DONE]` exactly once, as the very last event.
@@ -90,7 +81,7 @@ describe("stream frame order", () => {
     const s = await streamRaw({ max_tokens: 4, temperature: 0, ignore_eos: true, stream_options: { include_usage: true } });
     const last = s.chunks.at(-1)!;
     expect(last.choices).toEqual([]);
-    const nonStream = await chat(client, { messages, max_tokens: 4, temperature: 0, ignore_eos: true });
+    const nonStream = await chat(ctx.client, { messages, max_tokens: 4, temperature: 0, ignore_eos: true });
     expect(last.usage).toEqual({
       prompt_tokens: nonStream.usage!.prompt_tokens,
       completion_tokens: 4,
@@ -120,9 +111,9 @@ describe("stream frame order", () => {
 describe("streamed and non-streamed answers agree", () => {
   test("at temperature 0, the official client's stream joins to the non-stream text and logprobs", async () => {
     const params = { messages, max_tokens: 12, temperature: 0, ignore_eos: true, logprobs: true, top_logprobs: 2 } as const;
-    const whole = await chat(client, params);
+    const whole = await chat(ctx.client, params);
     const body: ChatCompletionCreateParamsStreaming & Extensions = { model: CHAT_MODEL, ...params, stream: true };
-    const stream = await client.chat.completions.create(body);
+    const stream = await ctx.client.chat.completions.create(body);
     const chunks: ChatCompletionChunk[] = [];
     for await (const chunk of stream) chunks.push(chunk);
 
@@ -144,20 +135,20 @@ describe("streamed and non-streamed answers agree when sampling and stopping", (
   test("with a seed at temperature 1.5, the streamed text equals the non-streamed text", async () => {
     for (const seed of [3, 4]) {
       const params = { max_tokens: 25, temperature: 1.5, seed, ignore_eos: true };
-      const whole = await chat(client, { messages, ...params });
+      const whole = await chat(ctx.client, { messages, ...params });
       expect(streamedText(await streamRaw(params))).toBe(contentOf(whole));
     }
   });
 
   test("a stop string is held back, never sent: the stream ends with the same text as the non-stream answer", async () => {
-    const greedy = await chat(client, { messages, max_tokens: 12, temperature: 0, ignore_eos: true });
+    const greedy = await chat(ctx.client, { messages, max_tokens: 12, temperature: 0, ignore_eos: true });
     const text = contentOf(greedy);
     // Two characters that start somewhere past the first few: streamed deltas must not leak a partial match.
     const stop = text.slice(Math.floor(text.length / 2), Math.floor(text.length / 2) + 2);
     const expected = text.slice(0, text.indexOf(stop));
     expect(stop).toHaveLength(2);
     expect(expected.length).toBeLessThan(text.length - 2);
-    const whole = await chat(client, { messages, max_tokens: 12, temperature: 0, ignore_eos: true, stop });
+    const whole = await chat(ctx.client, { messages, max_tokens: 12, temperature: 0, ignore_eos: true, stop });
     expect(contentOf(whole)).toBe(expected);
     expect(whole.choices[0]!.finish_reason).toBe("stop");
     const s = await streamRaw({ max_tokens: 12, temperature: 0, ignore_eos: true, stop });
@@ -169,19 +160,19 @@ describe("streamed and non-streamed answers agree when sampling and stopping", (
 describe("client disconnect", () => {
   /** Polls /healthz (up to ~5 s) until `active_sequences` is `want`; returns the last reading. */
   async function awaitActive(want: number): Promise<Health> {
-    let h = await health(server.url);
+    let h = await health(ctx.server.url);
     for (let i = 0; i < 100 && h.active_sequences !== want; i++) {
       await Bun.sleep(50);
-      h = await health(server.url);
+      h = await health(ctx.server.url);
     }
     return h;
   }
 
   test("hanging up mid-stream frees the sequence: /healthz active_sequences returns to 0", async () => {
-    expect((await health(server.url)).active_sequences).toBe(0);
+    expect((await health(ctx.server.url)).active_sequences).toBe(0);
     const abort = new AbortController();
     // Long enough (about 2000 tokens) that it cannot finish on its own while the test watches.
-    const res = await postJson(server.url, "/v1/chat/completions", { model: CHAT_MODEL, messages, stream: true, max_tokens: 2000, ignore_eos: true }, abort.signal);
+    const res = await postJson(ctx.server.url, "/v1/chat/completions", { model: CHAT_MODEL, messages, stream: true, max_tokens: 2000, ignore_eos: true }, abort.signal);
     expect(res.status).toBe(200);
     let contentChunks = 0;
     for await (const e of sseEvents(res.body!)) {
@@ -191,14 +182,14 @@ describe("client disconnect", () => {
     }
     expect(contentChunks).toBe(3);
     // Still generating while the client is connected.
-    expect((await health(server.url)).active_sequences).toBe(1);
+    expect((await health(ctx.server.url)).active_sequences).toBe(1);
     abort.abort();
     expect(await awaitActive(0)).toEqual({ status: "ok", active_sequences: 0, queued_requests: 0 });
   });
 
   test("hanging up on a non-streamed request frees its sequence too", async () => {
     const abort = new AbortController();
-    const pending = postJson(server.url, "/v1/chat/completions", { model: CHAT_MODEL, messages, max_tokens: 2000, ignore_eos: true }, abort.signal).catch(
+    const pending = postJson(ctx.server.url, "/v1/chat/completions", { model: CHAT_MODEL, messages, max_tokens: 2000, ignore_eos: true }, abort.signal).catch(
       (err: unknown) => err,
     );
     expect((await awaitActive(1)).active_sequences).toBe(1);

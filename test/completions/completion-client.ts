@@ -3,21 +3,16 @@
  * hides (statuses, headers, SSE frames), and the OpenAI error-body check.
  */
 import { expect } from "bun:test";
-import OpenAI, { APIError } from "openai";
+import type OpenAI from "openai";
 import type { Completion, CompletionCreateParamsNonStreaming } from "openai/resources/completions";
+import type { ErrorBody, Extensions } from "../helpers/openai-api.ts";
 import { parseSse, jsonFrames } from "../helpers/sse.ts";
+
+export { apiError } from "../helpers/openai-api.ts";
 
 export const MODEL = "test-gpt2";
 export const EOS = 50256;
 export const CONTEXT = 1024;
-
-/** The common vLLM / llama-server extensions the server takes on top of OpenAI's parameters. */
-export interface Extensions {
-  top_k?: number;
-  min_p?: number;
-  repetition_penalty?: number;
-  ignore_eos?: boolean;
-}
 
 export type CompletionParams = Omit<CompletionCreateParamsNonStreaming, "model"> & Extensions & { model?: string };
 
@@ -25,17 +20,6 @@ export type CompletionParams = Omit<CompletionCreateParamsNonStreaming, "model">
 export function complete(client: OpenAI, params: CompletionParams): Promise<Completion> {
   const body: CompletionCreateParamsNonStreaming & Extensions = { model: MODEL, ...params };
   return client.completions.create(body);
-}
-
-/** The error the client raised for a refused request (fails the test if the request succeeded). */
-export async function apiError(p: Promise<unknown>): Promise<APIError> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof APIError) return err;
-    throw err;
-  }
-  throw new Error("expected the request to be refused, but it succeeded");
 }
 
 export interface RawResponse {
@@ -51,10 +35,6 @@ export async function postRaw(url: string, body: string | object, headers: Recor
     body: typeof body === "string" ? body : JSON.stringify({ model: MODEL, ...body }),
   });
   return { status: res.status, headers: res.headers, text: await res.text() };
-}
-
-export interface ErrorBody {
-  error: { message: string; type: string; param: string | null; code: string | null };
 }
 
 /** The body is exactly {error: {message, type, param, code}}, param and code strings or null. */

@@ -3,27 +3,19 @@
  * text, the filters (top_k, top_p, min_p) keep only the tokens they should, penalties and logit_bias change
  * what is generated, ignore_eos runs past EOS.
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { beforeAll, describe, expect, test } from "bun:test";
 import * as path from "node:path";
 import { AutoTokenizer, env as transformersEnv, type PreTrainedTokenizer } from "@huggingface/transformers";
-import type OpenAI from "openai";
-import { openaiClient, startServer, type TestServer } from "../helpers/start-server.ts";
+import { useServer } from "../helpers/start-server.ts";
 import { EOS, apiError, complete } from "./completion-client.ts";
 
 transformersEnv.allowRemoteModels = false;
 
-let server: TestServer;
-let client: OpenAI;
+const ctx = useServer();
 let tokenizer: PreTrainedTokenizer;
 
 beforeAll(async () => {
-  server = await startServer();
-  client = openaiClient(server.baseURL);
   tokenizer = await AutoTokenizer.from_pretrained(path.join(process.env.TEST_MODELS_DIR!, "test-gpt2"));
-});
-
-afterAll(async () => {
-  await server?.stop();
 });
 
 const PROMPT = "In a hole in the ground there lived";
@@ -31,7 +23,7 @@ const PROMPT = "In a hole in the ground there lived";
 const REPETITIVE = "the the the the the the the the";
 
 async function text(params: Parameters<typeof complete>[1]): Promise<string> {
-  return (await complete(client, params)).choices[0]!.text;
+  return (await complete(ctx.client, params)).choices[0]!.text;
 }
 
 async function tokenIds(params: Parameters<typeof complete>[1]): Promise<number[]> {
@@ -65,7 +57,7 @@ describe("temperature and seed", () => {
   });
 
   test("temperature outside 0..2 is refused naming temperature", async () => {
-    const err = await apiError(complete(client, { prompt: "x", temperature: 2.5, max_tokens: 1 }));
+    const err = await apiError(complete(ctx.client, { prompt: "x", temperature: 2.5, max_tokens: 1 }));
     expect(err.status).toBe(400);
     expect(err.param).toBe("temperature");
   });
@@ -90,7 +82,7 @@ describe("filters", () => {
   });
 
   test("top_k 2 samples only among the two most likely tokens at every step", async () => {
-    const r = await complete(client, { prompt: PROMPT, max_tokens: 12, temperature: 1, seed: 5, top_k: 2, logprobs: 2, ignore_eos: true });
+    const r = await complete(ctx.client, { prompt: PROMPT, max_tokens: 12, temperature: 1, seed: 5, top_k: 2, logprobs: 2, ignore_eos: true });
     const lp = r.choices[0]!.logprobs!;
     lp.tokens!.forEach((tok, i) => {
       const top = lp.top_logprobs![i]!;
@@ -104,7 +96,7 @@ describe("filters", () => {
   });
 
   test("min_p 0.5 never picks a token less than half as likely as the best one", async () => {
-    const r = await complete(client, { prompt: PROMPT, max_tokens: 12, temperature: 1, seed: 6, min_p: 0.5, logprobs: 1, ignore_eos: true });
+    const r = await complete(ctx.client, { prompt: PROMPT, max_tokens: 12, temperature: 1, seed: 6, min_p: 0.5, logprobs: 1, ignore_eos: true });
     const lp = r.choices[0]!.logprobs!;
     lp.token_logprobs!.forEach((v, i) => {
       const best = Math.max(...Object.values(lp.top_logprobs![i]!));
@@ -122,7 +114,7 @@ describe("filters", () => {
 
   test("out-of-range filters are refused naming the parameter", async () => {
     for (const [param, value] of [["top_p", 1.5], ["min_p", -0.1], ["top_k", -2]] as const) {
-      const err = await apiError(complete(client, { prompt: "x", max_tokens: 1, [param]: value }));
+      const err = await apiError(complete(ctx.client, { prompt: "x", max_tokens: 1, [param]: value }));
       expect(err.status).toBe(400);
       expect(err.param).toBe(param);
     }
@@ -171,7 +163,7 @@ describe("penalties", () => {
 
   test("penalties out of range are refused naming the parameter", async () => {
     for (const [param, value] of [["presence_penalty", 2.5], ["frequency_penalty", -3], ["repetition_penalty", 0]] as const) {
-      const err = await apiError(complete(client, { prompt: "x", max_tokens: 1, [param]: value }));
+      const err = await apiError(complete(ctx.client, { prompt: "x", max_tokens: 1, [param]: value }));
       expect(err.status).toBe(400);
       expect(err.param).toBe(param);
     }
@@ -181,7 +173,7 @@ describe("penalties", () => {
 describe("logit_bias and ignore_eos", () => {
   test("+100 on a token makes the text that token repeated", async () => {
     const dog = 3290; // " dog"
-    const r = await complete(client, { prompt: PROMPT, max_tokens: 5, temperature: 1, seed: 9, logit_bias: { [dog]: 100 } });
+    const r = await complete(ctx.client, { prompt: PROMPT, max_tokens: 5, temperature: 1, seed: 9, logit_bias: { [dog]: 100 } });
     expect(r.choices[0]!.text).toBe(" dog".repeat(5));
     expect(r.choices[0]!.finish_reason).toBe("length");
   });
@@ -194,14 +186,14 @@ describe("logit_bias and ignore_eos", () => {
   });
 
   test("+100 on EOS ends at once: finish_reason stop and an empty text", async () => {
-    const r = await complete(client, { prompt: PROMPT, max_tokens: 8, logit_bias: { [EOS]: 100 } });
+    const r = await complete(ctx.client, { prompt: PROMPT, max_tokens: 8, logit_bias: { [EOS]: 100 } });
     expect(r.choices[0]!.text).toBe("");
     expect(r.choices[0]!.finish_reason).toBe("stop");
     expect(r.usage!.completion_tokens).toBeLessThanOrEqual(1);
   });
 
   test("ignore_eos keeps generating through EOS to max_tokens", async () => {
-    const r = await complete(client, { prompt: PROMPT, max_tokens: 6, logit_bias: { [EOS]: 100 }, ignore_eos: true, logprobs: 0 });
+    const r = await complete(ctx.client, { prompt: PROMPT, max_tokens: 6, logit_bias: { [EOS]: 100 }, ignore_eos: true, logprobs: 0 });
     expect(r.usage!.completion_tokens).toBe(6);
     expect(r.choices[0]!.finish_reason).toBe("length");
     expect(r.choices[0]!.logprobs!.tokens).toEqual(Array(6).fill("<|endoftext|>"));
@@ -209,11 +201,11 @@ describe("logit_bias and ignore_eos", () => {
 
   test("a key outside the vocabulary, or not a token id, is a 400 naming logit_bias", async () => {
     for (const key of ["50257", "abc", "-1"]) {
-      const err = await apiError(complete(client, { prompt: "x", max_tokens: 1, logit_bias: { [key]: 1 } }));
+      const err = await apiError(complete(ctx.client, { prompt: "x", max_tokens: 1, logit_bias: { [key]: 1 } }));
       expect(err.status).toBe(400);
       expect(err.param).toStartWith("logit_bias");
     }
-    const range = await apiError(complete(client, { prompt: "x", max_tokens: 1, logit_bias: { "10": 101 } }));
+    const range = await apiError(complete(ctx.client, { prompt: "x", max_tokens: 1, logit_bias: { "10": 101 } }));
     expect(range.status).toBe(400);
     expect(range.param).toStartWith("logit_bias");
   });
@@ -226,7 +218,7 @@ describe("other parameters", () => {
   });
 
   test("suffix is refused: 400 naming suffix", async () => {
-    const err = await apiError(complete(client, { prompt: PROMPT, suffix: " the end.", max_tokens: 4 }));
+    const err = await apiError(complete(ctx.client, { prompt: PROMPT, suffix: " the end.", max_tokens: 4 }));
     expect(err.status).toBe(400);
     expect(err.param).toBe("suffix");
     expect(err.message).toContain("not supported");

@@ -2,17 +2,15 @@
  * stop, echo and logprobs: the stop string never reaches the client (also when it spans tokens, also while
  * streaming), echo puts the prompt in front, and logprobs have the legacy completions shape.
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { beforeAll, describe, expect, test } from "bun:test";
 import * as path from "node:path";
 import { AutoTokenizer, env as transformersEnv, type PreTrainedTokenizer } from "@huggingface/transformers";
-import type OpenAI from "openai";
-import { openaiClient, startServer, type TestServer } from "../helpers/start-server.ts";
+import { useServer } from "../helpers/start-server.ts";
 import { apiError, complete, joinChoices, streamRaw } from "./completion-client.ts";
 
 transformersEnv.allowRemoteModels = false;
 
-let server: TestServer;
-let client: OpenAI;
+const ctx = useServer();
 let tokenizer: PreTrainedTokenizer;
 
 const PROMPT = "It was the best of times, it was the worst of times,";
@@ -20,16 +18,10 @@ const PROMPT = "It was the best of times, it was the worst of times,";
 let greedy: { text: string; tokens: string[]; offsets: number[] };
 
 beforeAll(async () => {
-  server = await startServer();
-  client = openaiClient(server.baseURL);
   tokenizer = await AutoTokenizer.from_pretrained(path.join(process.env.TEST_MODELS_DIR!, "test-gpt2"));
-  const r = await complete(client, { prompt: PROMPT, max_tokens: 16, temperature: 0, logprobs: 0, ignore_eos: true });
+  const r = await complete(ctx.client, { prompt: PROMPT, max_tokens: 16, temperature: 0, logprobs: 0, ignore_eos: true });
   const c = r.choices[0]!;
   greedy = { text: c.text, tokens: c.logprobs!.tokens!, offsets: c.logprobs!.text_offset! };
-});
-
-afterAll(async () => {
-  await server?.stop();
 });
 
 const plain = (t: string) => /^[\x20-\x7e]+$/.test(t);
@@ -61,7 +53,7 @@ describe("the greedy text used by the stop tests", () => {
 describe("stop", () => {
   test("a string stop ends the text before it, with finish_reason stop", async () => {
     const { stop, at } = spanningStop();
-    const r = await complete(client, { prompt: PROMPT, max_tokens: 16, temperature: 0, stop });
+    const r = await complete(ctx.client, { prompt: PROMPT, max_tokens: 16, temperature: 0, stop });
     const c = r.choices[0]!;
     expect(c.finish_reason).toBe("stop");
     expect(c.text).toBe(greedy.text.slice(0, at));
@@ -74,22 +66,22 @@ describe("stop", () => {
     const first = spanningStop();
     const later = spanningStop(greedy.tokens.findIndex((_, i) => greedy.offsets[i]! > first.at + 4));
     expect(later.at).toBeGreaterThan(first.at);
-    const r = await complete(client, { prompt: PROMPT, max_tokens: 16, temperature: 0, stop: ["\u0001never", later.stop, first.stop] });
+    const r = await complete(ctx.client, { prompt: PROMPT, max_tokens: 16, temperature: 0, stop: ["\u0001never", later.stop, first.stop] });
     expect(r.choices[0]!.text).toBe(greedy.text.slice(0, first.at));
     expect(r.choices[0]!.finish_reason).toBe("stop");
-    const onlyLater = await complete(client, { prompt: PROMPT, max_tokens: 16, temperature: 0, stop: ["\u0001never", later.stop] });
+    const onlyLater = await complete(ctx.client, { prompt: PROMPT, max_tokens: 16, temperature: 0, stop: ["\u0001never", later.stop] });
     expect(onlyLater.choices[0]!.text).toBe(greedy.text.slice(0, later.at));
   });
 
   test("a stop string that never matches leaves the text whole, finish_reason length", async () => {
-    const r = await complete(client, { prompt: PROMPT, max_tokens: 16, temperature: 0, stop: ["\u0001never"] });
+    const r = await complete(ctx.client, { prompt: PROMPT, max_tokens: 16, temperature: 0, stop: ["\u0001never"] });
     expect(r.choices[0]!.text).toBe(greedy.text);
     expect(r.choices[0]!.finish_reason).toBe("length");
   });
 
   test("stops apply to every choice of n", async () => {
     const { stop, at } = spanningStop();
-    const r = await complete(client, { prompt: PROMPT, max_tokens: 16, temperature: 0, stop, n: 2 });
+    const r = await complete(ctx.client, { prompt: PROMPT, max_tokens: 16, temperature: 0, stop, n: 2 });
     expect(r.choices.map((c) => [c.index, c.text, c.finish_reason])).toEqual([
       [0, greedy.text.slice(0, at), "stop"],
       [1, greedy.text.slice(0, at), "stop"],
@@ -98,7 +90,7 @@ describe("stop", () => {
 
   test("streaming holds back a stop string that spans a token boundary: its first half never leaks", async () => {
     const { stop, at } = spanningStop();
-    const { chunks } = await streamRaw(server.url, { prompt: PROMPT, max_tokens: 16, temperature: 0, stop });
+    const { chunks } = await streamRaw(ctx.server.url, { prompt: PROMPT, max_tokens: 16, temperature: 0, stop });
     expect(joinChoices(chunks).get(0)).toBe(greedy.text.slice(0, at));
     expect(chunks.at(-1)!.choices[0]!.finish_reason).toBe("stop");
   });
@@ -106,14 +98,14 @@ describe("stop", () => {
   test("streaming releases held-back text at the end when the stop never completes", async () => {
     // The last two characters of the text start this stop string, so they are held back until the end.
     const stop = `${greedy.text.slice(-2)}\u0001`;
-    const { chunks } = await streamRaw(server.url, { prompt: PROMPT, max_tokens: 16, temperature: 0, stop });
+    const { chunks } = await streamRaw(ctx.server.url, { prompt: PROMPT, max_tokens: 16, temperature: 0, stop });
     expect(joinChoices(chunks).get(0)).toBe(greedy.text);
     expect(chunks.at(-1)!.choices[0]!.finish_reason).toBe("length");
   });
 
   test("the official client's stream sees the same stopped text", async () => {
     const { stop, at } = spanningStop();
-    const stream = await client.completions.create({ model: "test-gpt2", prompt: PROMPT, max_tokens: 16, temperature: 0, stop: [stop], stream: true });
+    const stream = await ctx.client.completions.create({ model: "test-gpt2", prompt: PROMPT, max_tokens: 16, temperature: 0, stop: [stop], stream: true });
     let text = "";
     let finish: string | null = null;
     for await (const chunk of stream) {
@@ -127,7 +119,7 @@ describe("stop", () => {
   });
 
   test("a stop of wrong type is refused naming stop", async () => {
-    const err = await apiError(complete(client, { prompt: PROMPT, max_tokens: 1, stop: 5 as unknown as string }));
+    const err = await apiError(complete(ctx.client, { prompt: PROMPT, max_tokens: 1, stop: 5 as unknown as string }));
     expect(err.status).toBe(400);
     expect(err.param).toStartWith("stop");
   });
@@ -135,26 +127,26 @@ describe("stop", () => {
 
 describe("echo", () => {
   test("echo puts the prompt in front of the completion", async () => {
-    const r = await complete(client, { prompt: PROMPT, max_tokens: 16, temperature: 0, echo: true, ignore_eos: true });
+    const r = await complete(ctx.client, { prompt: PROMPT, max_tokens: 16, temperature: 0, echo: true, ignore_eos: true });
     expect(r.choices[0]!.text).toBe(PROMPT + greedy.text);
     expect(r.usage!.completion_tokens).toBe(16);
   });
 
   test("echo with several prompts echoes each in its own choice", async () => {
     const prompts = ["alpha beta", "gamma delta"];
-    const r = await complete(client, { prompt: prompts, max_tokens: 2, temperature: 0, echo: true });
+    const r = await complete(ctx.client, { prompt: prompts, max_tokens: 2, temperature: 0, echo: true });
     r.choices.forEach((c, i) => expect(c.text.startsWith(prompts[i]!)).toBe(true));
   });
 
   test("echo with a token-id prompt echoes its text", async () => {
     const ids = tokenizer.encode(PROMPT, { add_special_tokens: false });
-    const r = await complete(client, { prompt: ids, max_tokens: 16, temperature: 0, echo: true, ignore_eos: true });
+    const r = await complete(ctx.client, { prompt: ids, max_tokens: 16, temperature: 0, echo: true, ignore_eos: true });
     expect(r.choices[0]!.text).toBe(PROMPT + greedy.text);
   });
 
   test("echo with logprobs covers prompt and completion tokens; the first prompt token has no logprob", async () => {
     const ids = tokenizer.encode(PROMPT, { add_special_tokens: false });
-    const r = await complete(client, { prompt: PROMPT, max_tokens: 16, temperature: 0, echo: true, logprobs: 2, ignore_eos: true });
+    const r = await complete(ctx.client, { prompt: PROMPT, max_tokens: 16, temperature: 0, echo: true, logprobs: 2, ignore_eos: true });
     const lp = r.choices[0]!.logprobs!;
     expect(lp.tokens).toEqual([...ids.map((id) => tokenizer.decode([id])), ...greedy.tokens]);
     expect(lp.token_logprobs).toHaveLength(ids.length + 16);
@@ -168,7 +160,7 @@ describe("echo", () => {
 
   test("echo text_offset indexes the echoed text when the prompt holds a special token", async () => {
     const prompt = "a<|endoftext|>b";
-    const r = await complete(client, { prompt, max_tokens: 0, echo: true, logprobs: 0 });
+    const r = await complete(ctx.client, { prompt, max_tokens: 0, echo: true, logprobs: 0 });
     const lp = r.choices[0]!.logprobs!;
     expect(r.choices[0]!.text).toBe(prompt);
     expect(lp.tokens).toEqual(["a", "<|endoftext|>", "b"]);
@@ -179,7 +171,7 @@ describe("echo", () => {
 describe("logprobs", () => {
   for (const k of [0, 1, 2, 3, 4, 5]) {
     test(`logprobs ${k}: parallel arrays, one entry per completion token, at most ${k + 1} alternatives`, async () => {
-      const r = await complete(client, { prompt: PROMPT, max_tokens: 5, temperature: 0, logprobs: k });
+      const r = await complete(ctx.client, { prompt: PROMPT, max_tokens: 5, temperature: 0, logprobs: k });
       const c = r.choices[0]!;
       const lp = c.logprobs!;
       const n = r.usage!.completion_tokens;
@@ -208,7 +200,7 @@ describe("logprobs", () => {
   }
 
   test("sampled tokens outside the top k still appear in their own top_logprobs map", async () => {
-    const r = await complete(client, { prompt: PROMPT, max_tokens: 12, temperature: 1.5, seed: 99, logprobs: 1, ignore_eos: true });
+    const r = await complete(ctx.client, { prompt: PROMPT, max_tokens: 12, temperature: 1.5, seed: 99, logprobs: 1, ignore_eos: true });
     const lp = r.choices[0]!.logprobs!;
     let outside = 0;
     lp.tokens!.forEach((tok, i) => {
@@ -221,12 +213,12 @@ describe("logprobs", () => {
   });
 
   test("logprobs are the model's, not the sampler's: temperature and filters do not change them", async () => {
-    const base = await complete(client, { prompt: PROMPT, max_tokens: 5, temperature: 0, logprobs: 1 });
-    const hot = await complete(client, { prompt: PROMPT, max_tokens: 5, temperature: 0.3, top_k: 1, seed: 1, logprobs: 1 });
+    const base = await complete(ctx.client, { prompt: PROMPT, max_tokens: 5, temperature: 0, logprobs: 1 });
+    const hot = await complete(ctx.client, { prompt: PROMPT, max_tokens: 5, temperature: 0.3, top_k: 1, seed: 1, logprobs: 1 });
     expect(hot.choices[0]!.logprobs!.tokens).toEqual(base.choices[0]!.logprobs!.tokens!);
     hot.choices[0]!.logprobs!.token_logprobs!.forEach((v, i) => expect(v).toBeCloseTo(base.choices[0]!.logprobs!.token_logprobs![i]!, 5));
     // and they are a distribution: the alternatives of one position sum to at most 1
-    const wide = await complete(client, { prompt: PROMPT, max_tokens: 1, temperature: 0, logprobs: 5 });
+    const wide = await complete(ctx.client, { prompt: PROMPT, max_tokens: 1, temperature: 0, logprobs: 5 });
     const total = Object.values(wide.choices[0]!.logprobs!.top_logprobs![0]!).reduce((s, v) => s + Math.exp(v), 0);
     expect(total).toBeLessThanOrEqual(1 + 1e-6);
     expect(total).toBeGreaterThan(0);
@@ -234,14 +226,14 @@ describe("logprobs", () => {
 
   test("logprobs 6 and -1 are refused naming logprobs", async () => {
     for (const logprobs of [6, -1]) {
-      const err = await apiError(complete(client, { prompt: PROMPT, max_tokens: 1, logprobs }));
+      const err = await apiError(complete(ctx.client, { prompt: PROMPT, max_tokens: 1, logprobs }));
       expect(err.status).toBe(400);
       expect(err.param).toBe("logprobs");
     }
   });
 
   test("streamed logprobs add up to the non-streamed ones", async () => {
-    const { chunks } = await streamRaw(server.url, { prompt: PROMPT, max_tokens: 6, temperature: 0, logprobs: 2 });
+    const { chunks } = await streamRaw(ctx.server.url, { prompt: PROMPT, max_tokens: 6, temperature: 0, logprobs: 2 });
     const tokens: string[] = [];
     const values: number[] = [];
     const offsets: number[] = [];
@@ -256,7 +248,7 @@ describe("logprobs", () => {
     }
     expect(tokens).toEqual(greedy.tokens.slice(0, 6));
     expect(offsets).toEqual(greedy.offsets.slice(0, 6));
-    const base = await complete(client, { prompt: PROMPT, max_tokens: 6, temperature: 0, logprobs: 2 });
+    const base = await complete(ctx.client, { prompt: PROMPT, max_tokens: 6, temperature: 0, logprobs: 2 });
     values.forEach((v, i) => expect(v).toBeCloseTo(base.choices[0]!.logprobs!.token_logprobs![i]!, 5));
   });
 });

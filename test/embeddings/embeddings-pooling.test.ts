@@ -3,14 +3,13 @@
  * `normalize: false` returns the pooled state as it is. Served from a registry this test writes, with entries
  * pointing at the generated test-embed folder.
  */
-import { afterAll, beforeAll, expect, test } from "bun:test";
+import { afterAll, expect, test } from "bun:test";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import type OpenAI from "openai";
 import { stringify } from "yaml";
 import { EMBED_MODEL, testModelsDir, tokenIds } from "../chat/chat-kit.ts";
-import { openaiClient, startServer, type TestServer } from "../helpers/start-server.ts";
+import { useServer } from "../helpers/start-server.ts";
 import { firstTokenState, l2Normalized, maxAbsDiff, meanPooled, norm } from "./reference-embedding.ts";
 
 const CLS = "test-embed-cls";
@@ -18,10 +17,8 @@ const RAW = "test-embed-unnormalized";
 const TEXTS = ["Pool me by the first token", "and me, a second input"];
 
 let tmp: string;
-let server: TestServer;
-let client: OpenAI;
 
-beforeAll(async () => {
+const ctx = useServer(() => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), "embed-registry-"));
   const registry = path.join(tmp, "registry.yaml");
   const folder = path.join(testModelsDir(), "test-embed");
@@ -32,18 +29,16 @@ beforeAll(async () => {
       { name: RAW, path: folder, task: "embeddings", pooling: "mean", normalize: false, device: "cpu" },
     ]),
   );
-  server = await startServer({ args: ["--registry", registry], env: { ENABLE_EMBEDDINGS_BACKEND: "true" } });
-  client = openaiClient(server.baseURL);
+  return { args: ["--registry", registry], env: { ENABLE_EMBEDDINGS_BACKEND: "true" } };
 });
-afterAll(async () => {
-  await server?.stop();
+afterAll(() => {
   if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
 });
 
 const ids = (text: string) => tokenIds(EMBED_MODEL, text, true);
 
 test("pooling: cls → the first token's last_hidden_state, normalised by default", async () => {
-  const res = await client.embeddings.create({ model: CLS, input: TEXTS, encoding_format: "float" });
+  const res = await ctx.client.embeddings.create({ model: CLS, input: TEXTS, encoding_format: "float" });
   for (let i = 0; i < TEXTS.length; i++) {
     const want = l2Normalized(await firstTokenState(await ids(TEXTS[i]!)));
     expect(maxAbsDiff(res.data[i]!.embedding, want)).toBeLessThan(1e-5);
@@ -53,7 +48,7 @@ test("pooling: cls → the first token's last_hidden_state, normalised by defaul
 });
 
 test("normalize: false → the mean-pooled state as it is", async () => {
-  const res = await client.embeddings.create({ model: RAW, input: TEXTS, encoding_format: "float" });
+  const res = await ctx.client.embeddings.create({ model: RAW, input: TEXTS, encoding_format: "float" });
   for (let i = 0; i < TEXTS.length; i++) {
     const want = Array.from(await meanPooled(await ids(TEXTS[i]!)));
     expect(norm(want)).not.toBeCloseTo(1, 2);

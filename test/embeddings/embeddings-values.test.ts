@@ -3,32 +3,22 @@
  * last_hidden_state computed here, for every input form and encoding, truncated by `dimensions`, with exact usage,
  * and many inputs come back in order.
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import type OpenAI from "openai";
+import { describe, expect, test } from "bun:test";
 import type { CreateEmbeddingResponse } from "openai/resources/embeddings";
 import { EMBED_MODEL, tokenIds } from "../chat/chat-kit.ts";
-import { openaiClient, startServer, type TestServer } from "../helpers/start-server.ts";
+import { useServer } from "../helpers/start-server.ts";
 import { cosine, decodeFloat32Base64, dot, maxAbsDiff, meanPooled, norm, referenceEmbedding } from "./reference-embedding.ts";
 
 const WIDTH = 64;
 const TOLERANCE = 1e-5;
 
-let server: TestServer;
-let client: OpenAI;
-
-beforeAll(async () => {
-  server = await startServer({ env: { ENABLE_EMBEDDINGS_BACKEND: "true" } });
-  client = openaiClient(server.baseURL);
-});
-afterAll(async () => {
-  await server?.stop();
-});
+const ctx = useServer({ env: { ENABLE_EMBEDDINGS_BACKEND: "true" } });
 
 /** Ids as the model's own tokenizer (transformers.js, in this process) makes them, special tokens included. */
 const ids = (text: string) => tokenIds(EMBED_MODEL, text, true);
 
 async function embedFloat(input: string | string[] | number[] | number[][], extra: { dimensions?: number } = {}): Promise<CreateEmbeddingResponse> {
-  const res = await client.embeddings.create({ model: EMBED_MODEL, input, encoding_format: "float", ...extra });
+  const res = await ctx.client.embeddings.create({ model: EMBED_MODEL, input, encoding_format: "float", ...extra });
   expect(res.object).toBe("list");
   expect(res.model).toBe(EMBED_MODEL);
   res.data.forEach((d, i) => {
@@ -79,7 +69,7 @@ describe("encodings", () => {
   test("base64 decodes (little-endian float32) to exactly the float values", async () => {
     const text = "encode me twice";
     const floats = await embedFloat(text);
-    const b64 = await client.embeddings.create({ model: EMBED_MODEL, input: text, encoding_format: "base64" });
+    const b64 = await ctx.client.embeddings.create({ model: EMBED_MODEL, input: text, encoding_format: "base64" });
     const s = b64.data[0]!.embedding;
     expect(typeof s).toBe("string");
     expect(Buffer.from(s, "base64").length).toBe(WIDTH * 4);
@@ -88,7 +78,7 @@ describe("encodings", () => {
 
   test("the client's default (it asks for base64 and decodes) gives the same vector", async () => {
     const text = "default encoding";
-    const viaDefault = await client.embeddings.create({ model: EMBED_MODEL, input: text });
+    const viaDefault = await ctx.client.embeddings.create({ model: EMBED_MODEL, input: text });
     const floats = await embedFloat(text);
     expect(Array.from(viaDefault.data[0]!.embedding)).toEqual(floats.data[0]!.embedding);
   });
@@ -106,7 +96,7 @@ describe("dimensions", () => {
       cut.forEach((v, i) => expect(v * prefixNorm).toBeCloseTo(full[i]!, 5));
     }
     // base64 carries the truncated vector too.
-    const b64 = await client.embeddings.create({ model: EMBED_MODEL, input: text, encoding_format: "base64", dimensions: 8 });
+    const b64 = await ctx.client.embeddings.create({ model: EMBED_MODEL, input: text, encoding_format: "base64", dimensions: 8 });
     expect(decodeFloat32Base64(b64.data[0]!.embedding)).toEqual((await embedFloat(text, { dimensions: 8 })).data[0]!.embedding);
     // The full width is the same vector as asking for nothing.
     expect((await embedFloat(text, { dimensions: WIDTH })).data[0]!.embedding).toEqual(full);

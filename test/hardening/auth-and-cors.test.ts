@@ -2,36 +2,34 @@
  * A server with API keys (flag and file), CORS for one origin and METRICS=auth: missing, wrong and right keys
  * on every protected route, open probes, preflights without keys, and CORS headers on answers and refusals.
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { openaiClient, startServer, type TestServer } from "../helpers/start-server.ts";
+import { openaiClient, useServer } from "../helpers/start-server.ts";
 import { errorShapeProblem } from "./openai-error-shape.ts";
 
 const FLAG_KEY = "sk-flag-0123456789";
 const FILE_KEY = "sk-file-abcdef";
 const ORIGIN = "https://app.example.com";
-let server: TestServer;
 let dir: string;
 
-beforeAll(async () => {
+const ctx = useServer(() => {
   dir = mkdtempSync(join(tmpdir(), "auth-test-"));
   const keysFile = join(dir, "keys.txt");
   writeFileSync(keysFile, `# one key per line\n${FILE_KEY}\n`);
-  server = await startServer({
+  return {
     args: ["--api-key", FLAG_KEY, "--cors-allow-origins", ORIGIN, "--metrics", "auth"],
     env: { API_KEYS_FILE: keysFile, LOG_LEVEL: "debug" },
-  });
+  };
 });
 
-afterAll(async () => {
-  await server?.stop();
+afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
 function call(method: string, path: string, headers: Record<string, string> = {}, body?: object): Promise<Response> {
-  return fetch(`${server.url}${path}`, {
+  return fetch(`${ctx.server.url}${path}`, {
     method,
     headers: body ? { "content-type": "application/json", ...headers } : headers,
     body: body ? JSON.stringify(body) : undefined,
@@ -78,11 +76,11 @@ describe("API keys", () => {
   });
 
   test("the official client with the right key works; with a wrong one it raises AuthenticationError", async () => {
-    const good = openaiClient(server.baseURL);
+    const good = openaiClient(ctx.server.baseURL);
     good.apiKey = FILE_KEY;
     const done = await good.completions.create({ model: "test-gpt2", prompt: "Hi", max_tokens: 2 });
     expect(done.choices).toHaveLength(1);
-    const bad = openaiClient(server.baseURL); // its key is "test"
+    const bad = openaiClient(ctx.server.baseURL); // its key is "test"
     const err = await bad.models.list().then(() => null, (e: unknown) => e);
     expect((err as { status: number }).status).toBe(401);
     expect((err as { code: string }).code).toBe("invalid_api_key");
@@ -90,7 +88,7 @@ describe("API keys", () => {
 
   test("keys never reach the logs", async () => {
     await call("GET", "/v1/models", { authorization: "Bearer sk-leak-check" });
-    const logs = server.stdout() + server.stderr();
+    const logs = ctx.server.stdout() + ctx.server.stderr();
     for (const secret of [FLAG_KEY, FILE_KEY, "sk-leak-check"]) expect(logs).not.toContain(secret);
   });
 });

@@ -4,22 +4,21 @@
  * than its position table holds, so onnxruntime fails past position 1024) answers 500 generation_failed, or an
  * error frame mid-stream; meanwhile the healthy model keeps serving and the process stays up.
  */
-import { afterAll, beforeAll, expect, test } from "bun:test";
+import { afterAll, expect, test } from "bun:test";
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { stringify } from "yaml";
 import { parseSse } from "../helpers/sse.ts";
-import { startServer, type TestServer } from "../helpers/start-server.ts";
+import { useServer } from "../helpers/start-server.ts";
 import { testModelPath } from "../models/test-models-dir.ts";
 import { errorShapeProblem } from "./openai-error-shape.ts";
 
 const BROKEN = "corrupt-onnx";
 const OVERREACH = "gpt2-overreach";
 let dir: string;
-let server: TestServer;
 
-beforeAll(async () => {
+const ctx = useServer(() => {
   dir = mkdtempSync(join(tmpdir(), "model-faults-"));
   const corrupt = join(dir, "corrupt");
   mkdirSync(join(corrupt, "onnx"), { recursive: true });
@@ -35,16 +34,15 @@ beforeAll(async () => {
       { name: OVERREACH, path: testModelPath("test-gpt2"), dtype: "fp32", device: "cpu", max_context_tokens: 4096 },
     ]),
   );
-  server = await startServer({ args: ["--registry", registry] });
+  return { args: ["--registry", registry] };
 });
 
-afterAll(async () => {
-  await server?.stop();
+afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
 function complete(body: object): Promise<Response> {
-  return fetch(`${server.url}/v1/completions`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+  return fetch(`${ctx.server.url}/v1/completions`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
 }
 
 const healthy = { model: "test-gpt2", prompt: "Hello", max_tokens: 3 };
@@ -58,7 +56,7 @@ test("a corrupt model file: 503 model_unavailable, and other models serve", asyn
   expect(errorShapeProblem(text)).toBeNull();
   expect(JSON.parse(text).error.code).toBe("model_unavailable");
   expect((await complete(healthy)).status).toBe(200);
-  const ready = (await (await fetch(`${server.url}/readyz`)).json()) as { status: string; models: Record<string, string> };
+  const ready = (await (await fetch(`${ctx.server.url}/readyz`)).json()) as { status: string; models: Record<string, string> };
   expect(ready.status).toBe("ready");
   expect(ready.models[BROKEN]).toBe("failed");
   // Retried on the next request, and still reported (not fatal).
@@ -87,5 +85,5 @@ test("streamed, the failure is an error frame after the tokens so far, then [DON
 test("the failing model serves requests that stay in range, and the process is up", async () => {
   expect((await complete({ ...overreach, prompt: "Hello", max_tokens: 3 })).status).toBe(200);
   expect((await complete(healthy)).status).toBe(200);
-  expect(server.proc.exitCode).toBeNull();
+  expect(ctx.server.proc.exitCode).toBeNull();
 });

@@ -1,9 +1,10 @@
 /**
  * Starts the real server (`bun run src/index.ts`) as a child process on a free port with the test models'
  * registry, waits for its "listening" line, and gives back its URL, its output and a stop() that always
- * ends it. One server per test file: start it in beforeAll, stop it in afterAll.
+ * ends it. One server per test file: start it in beforeAll, stop it in afterAll (useServer does both).
  */
 import type { Subprocess } from "bun";
+import { afterAll, beforeAll } from "bun:test";
 import * as path from "node:path";
 import OpenAI from "openai";
 import { defaultTestModelsDir } from "../../scripts/make-test-models.ts";
@@ -128,6 +129,43 @@ export async function startServer(opts: StartServerOptions = {}): Promise<TestSe
 /** The official client pointed at a test server; no retries, so every status the server sends is seen. */
 export function openaiClient(baseURL: string): OpenAI {
   return new OpenAI({ baseURL, apiKey: "test", maxRetries: 0 });
+}
+
+export interface ServerFixture {
+  /** The running server; read it inside tests and hooks (it is set once this file's beforeAll has run). */
+  readonly server: TestServer;
+  /** The official client pointed at it (see openaiClient). */
+  readonly client: OpenAI;
+}
+
+/**
+ * One server for the calling test file (or describe block): registers a beforeAll that starts it and an
+ * afterAll that stops it, and gives back getters for it and its client. Call it before the file's own hooks,
+ * so they run with the server up (bun runs beforeAll and afterAll hooks in the order they were registered).
+ * `opts` may be a function, evaluated in the beforeAll, for options that need set-up first (a temp registry).
+ */
+export function useServer(opts: StartServerOptions | (() => StartServerOptions | Promise<StartServerOptions>) = {}): ServerFixture {
+  let server: TestServer | undefined;
+  let client: OpenAI | undefined;
+  beforeAll(async () => {
+    server = await startServer(typeof opts === "function" ? await opts() : opts);
+    client = openaiClient(server.baseURL);
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+  const started = <T>(value: T | undefined): T => {
+    if (value === undefined) throw new Error("useServer: the server is not started yet (read it inside a test or hook)");
+    return value;
+  };
+  return {
+    get server() {
+      return started(server);
+    },
+    get client() {
+      return started(client);
+    },
+  };
 }
 
 export interface CliResult {

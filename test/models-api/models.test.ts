@@ -3,24 +3,14 @@
  * (source, task, capabilities, context length, dtype, device, loaded). The tests run in order on one fresh
  * server: metadata before any model is used, then after each has served a request.
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type OpenAI from "openai";
 import { parse } from "yaml";
 import { chat, CHAT_MODEL, COMPLETION_MODEL, EMBED_MODEL, expectRefused, testModelsDir, type ErrorBody } from "../chat/chat-kit.ts";
-import { openaiClient, startServer, testRegistryPath, type TestServer } from "../helpers/start-server.ts";
+import { testRegistryPath, useServer } from "../helpers/start-server.ts";
 
-let server: TestServer;
-let client: OpenAI;
-
-beforeAll(async () => {
-  server = await startServer({ env: { ENABLE_EMBEDDINGS_BACKEND: "true" } });
-  client = openaiClient(server.baseURL);
-});
-afterAll(async () => {
-  await server?.stop();
-});
+const ctx = useServer({ env: { ENABLE_EMBEDDINGS_BACKEND: "true" } });
 
 interface ModelDetail {
   id: string;
@@ -37,7 +27,7 @@ interface ModelDetail {
 }
 
 async function detail(id: string): Promise<ModelDetail> {
-  const res = await fetch(`${server.url}/v1/models/${encodeURIComponent(id)}`);
+  const res = await fetch(`${ctx.server.url}/v1/models/${encodeURIComponent(id)}`);
   expect(res.status).toBe(200);
   return (await res.json()) as ModelDetail;
 }
@@ -53,7 +43,7 @@ function registryNames(): string[] {
 
 describe("GET /v1/models", () => {
   test("lists every registry entry as an OpenAI Model object", async () => {
-    const page = await client.models.list();
+    const page = await ctx.client.models.list();
     expect(registryNames()).toEqual(expect.arrayContaining(REGISTRY));
     expect(page.data.map((m) => m.id)).toEqual(registryNames());
     for (const m of page.data) {
@@ -63,13 +53,13 @@ describe("GET /v1/models", () => {
       expect(typeof m.owned_by).toBe("string");
       expect(m.owned_by.length).toBeGreaterThan(0);
     }
-    const raw = (await (await fetch(`${server.url}/v1/models`)).json()) as { object: string };
+    const raw = (await (await fetch(`${ctx.server.url}/v1/models`)).json()) as { object: string };
     expect(raw.object).toBe("list");
   });
 
   test("the official client's retrieve gives the same Model object", async () => {
-    const listed = (await client.models.list()).data.find((m) => m.id === CHAT_MODEL);
-    const one = await client.models.retrieve(CHAT_MODEL);
+    const listed = (await ctx.client.models.list()).data.find((m) => m.id === CHAT_MODEL);
+    const one = await ctx.client.models.retrieve(CHAT_MODEL);
     expect({ id: one.id, object: one.object, created: one.created, owned_by: one.owned_by }).toEqual({
       id: listed!.id,
       object: listed!.object,
@@ -100,9 +90,9 @@ describe("GET /v1/models/{id}", () => {
   });
 
   test("after serving a request: loaded true, capabilities from the model's files, its context length", async () => {
-    await chat(client, { messages: [{ role: "user", content: "hi" }], max_tokens: 1 });
-    await client.completions.create({ model: COMPLETION_MODEL, prompt: "hi", max_tokens: 1 });
-    await client.embeddings.create({ model: EMBED_MODEL, input: "hi", encoding_format: "float" });
+    await chat(ctx.client, { messages: [{ role: "user", content: "hi" }], max_tokens: 1 });
+    await ctx.client.completions.create({ model: COMPLETION_MODEL, prompt: "hi", max_tokens: 1 });
+    await ctx.client.embeddings.create({ model: EMBED_MODEL, input: "hi", encoding_format: "float" });
 
     const chatModel = await detail(CHAT_MODEL);
     expect(chatModel).toMatchObject({ loaded: true, task: "text-generation", max_model_len: 2048, dtype: "fp32", device: "cpu" });
@@ -119,8 +109,8 @@ describe("GET /v1/models/{id}", () => {
   });
 
   test("an unknown id → 404 model_not_found, also for ids with a slash", async () => {
-    await expectRefused(client.models.retrieve("no-such-model"), { status: 404, code: "model_not_found", message: [/no-such-model/] });
-    const res = await fetch(`${server.url}/v1/models/some-org/no-such-model`);
+    await expectRefused(ctx.client.models.retrieve("no-such-model"), { status: 404, code: "model_not_found", message: [/no-such-model/] });
+    const res = await fetch(`${ctx.server.url}/v1/models/some-org/no-such-model`);
     expect(res.status).toBe(404);
     const body = (await res.json()) as ErrorBody;
     expect(body.error.code).toBe("model_not_found");
