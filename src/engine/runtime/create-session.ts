@@ -1,9 +1,9 @@
-import { availableParallelism } from "node:os";
 import * as ort from "onnxruntime-node";
 import { ApiError } from "../../errors/api-error.ts";
 import { probeCuda } from "../../platform/cuda-probe.ts";
 import type { DeviceRequest } from "../../registry/registry-entry.ts";
 import { cpuAfterCudaFailure, cudaLoadError, DeviceUnavailableError, selectDevice, type DeviceSelection } from "./device-selection.ts";
+import { sessionOptions } from "./session-options.ts";
 
 export interface CreatedSession {
   session: ort.InferenceSession;
@@ -17,14 +17,7 @@ export interface CreatedSession {
  * model's load only, with a message naming what is missing.
  */
 export async function createSession(file: string, device: DeviceRequest, threads: number): Promise<CreatedSession> {
-  const options = (eps: DeviceSelection["executionProviders"]): ort.InferenceSession.SessionOptions => ({
-    executionProviders: eps,
-    intraOpNumThreads: threads > 0 ? threads : availableParallelism(),
-    interOpNumThreads: 1,
-    graphOptimizationLevel: "all",
-    executionMode: "sequential",
-    logSeverityLevel: 3,
-  });
+  const options = (eps: DeviceSelection["executionProviders"]) => sessionOptions(eps, threads);
   let placement: DeviceSelection;
   try {
     placement = selectDevice(device, probeCuda());
