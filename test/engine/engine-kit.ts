@@ -39,7 +39,7 @@ export function watchForwards(graph: DecoderGraph): ForwardCall[] {
   const calls: ForwardCall[] = [];
   const original = graph.forward.bind(graph);
   graph.forward = (args) => {
-    calls.push({ batch: args.batch, steps: args.steps, positions: Array.from(args.positions) });
+    calls.push({ batch: args.batch, steps: args.steps, positions: Array.from(args.positions, Number) });
     return original(args);
   };
   return calls;

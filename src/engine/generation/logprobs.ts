@@ -9,6 +9,13 @@ export interface TopLogprob {
  * model says, before temperature, penalties or bias, as the OpenAI API reports them).
  */
 export function logSoftmax(logits: Float32Array, offset: number, vocab: number, out: Float32Array): Float32Array {
+  const lse = logSumExp(logits, offset, vocab);
+  for (let i = 0; i < vocab; i++) out[i] = logits[offset + i]! - lse;
+  return out;
+}
+
+/** log Σ exp(logits) of one row: one token's log-probability is its logit minus this (no full row needed). */
+export function logSumExp(logits: Float32Array, offset: number, vocab: number): number {
   let max = -Infinity;
   for (let i = 0; i < vocab; i++) {
     const v = logits[offset + i]!;
@@ -16,9 +23,7 @@ export function logSoftmax(logits: Float32Array, offset: number, vocab: number, 
   }
   let sum = 0;
   for (let i = 0; i < vocab; i++) sum += Math.exp(logits[offset + i]! - max);
-  const lse = max + Math.log(sum);
-  for (let i = 0; i < vocab; i++) out[i] = logits[offset + i]! - lse;
-  return out;
+  return max + Math.log(sum);
 }
 
 /** The k most likely tokens, most likely first (ties by lower id), without sorting the vocabulary. */

@@ -26,6 +26,12 @@ export class Sampler {
     this.seen = params.repetitionPenalty !== 1 ? new Set(promptIds) : new Set();
   }
 
+  /** No bias or penalty touches the logits. */
+  private get unmodified(): boolean {
+    const p = this.params;
+    return p.logitBias.size === 0 && p.repetitionPenalty === 1 && p.presencePenalty === 0 && p.frequencyPenalty === 0;
+  }
+
   /** Record a token this sequence produced. */
   accept(id: number): void {
     this.outputCounts.set(id, (this.outputCounts.get(id) ?? 0) + 1);
@@ -36,6 +42,8 @@ export class Sampler {
     const p = this.params;
     const x = this.scratch;
     const vocab = x.length;
+    // Plain greedy needs no scratch copy of the row.
+    if (p.temperature === 0 && this.unmodified && suppress.size === 0) return argmax(logits.subarray(offset, offset + vocab));
     x.set(logits.subarray(offset, offset + vocab));
     for (const [id, bias] of p.logitBias) if (id < vocab) x[id] += bias;
     if (p.repetitionPenalty !== 1) {

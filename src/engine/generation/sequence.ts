@@ -1,7 +1,7 @@
 import type { ApiError } from "../../errors/api-error.ts";
 import type { TextTokenizer } from "../tokenizer/text-tokenizer.ts";
 import { IncrementalDetokenizer } from "../tokenizer/incremental-detokenizer.ts";
-import { logSoftmax, topK } from "./logprobs.ts";
+import { logSoftmax, logSumExp, topK } from "./logprobs.ts";
 import { Rng } from "./rng.ts";
 import { Sampler } from "./sampler.ts";
 import { StopMatcher } from "./stop-matcher.ts";
@@ -50,7 +50,7 @@ export class Sequence {
     this.detok = new IncrementalDetokenizer(ctx.tokenizer, request.promptIds);
     this.stop = new StopMatcher(request.stop);
     this.kvLen = request.promptIds.length;
-    this.scratch = new Float32Array(request.logprobs !== null || request.scoreSequences ? ctx.vocab : 0);
+    this.scratch = new Float32Array(request.logprobs !== null && request.logprobs > 0 ? ctx.vocab : 0);
   }
 
   get cancelled(): boolean {
@@ -62,13 +62,17 @@ export class Sequence {
     const r = this.request;
     const id = this.sampler.sample(logits, offset, NO_SUPPRESS);
     const token: GeneratedToken = { id, logprob: null, top: [] };
-    if (this.scratch.length > 0) {
+    if (r.logprobs !== null && r.logprobs > 0) {
       const lp = logSoftmax(logits, offset, this.ctx.vocab, this.scratch);
-      this.cumulativeLogprob += lp[id]!;
-      if (r.logprobs !== null) {
-        token.logprob = lp[id]!;
-        token.top = topK(lp, r.logprobs);
-      }
+      token.logprob = lp[id]!;
+      token.top = topK(lp, r.logprobs);
+      this.cumulativeLogprob += token.logprob;
+    } else if (r.logprobs !== null || r.scoreSequences) {
+      // Only the chosen token's log-probability: no log-softmax of the whole row. fround: as a Float32Array
+      // row would have stored it, so it is the same value either way.
+      const logprob = Math.fround(logits[offset + id]! - logSumExp(logits, offset, this.ctx.vocab));
+      this.cumulativeLogprob += logprob;
+      if (r.logprobs !== null) token.logprob = logprob;
     }
     this.outputIds.push(id);
     this.sampler.accept(id);

@@ -62,9 +62,9 @@ export class DecoderGraph {
    * position is wanted and the graph can skip the rest) and the new cache.
    */
   async forward(args: {
-    tokens: number[];
-    mask: number[];
-    positions: number[];
+    tokens: readonly number[] | BigInt64Array;
+    mask: readonly number[] | BigInt64Array;
+    positions: readonly number[] | BigInt64Array;
     batch: number;
     steps: number;
     past: KvCache;
@@ -76,7 +76,7 @@ export class DecoderGraph {
       attention_mask: int64Tensor(args.mask, [batch, past.length + steps]),
     };
     if (this.hasPositionIds) feeds.position_ids = int64Tensor(args.positions, [batch, steps]);
-    if (this.hasTokenTypeIds) feeds.token_type_ids = int64Tensor(new Array(batch * steps).fill(0), [batch, steps]);
+    if (this.hasTokenTypeIds) feeds.token_type_ids = int64Tensor(new BigInt64Array(batch * steps), [batch, steps]);
     if (this.hasUseCacheBranch) feeds.use_cache_branch = new ort.Tensor("bool", new Uint8Array([past.length > 0 ? 1 : 0]), [1]);
     if (this.hasNumLogitsToKeep) {
       const name = this.session.inputNames.includes("num_logits_to_keep") ? "num_logits_to_keep" : "logits_to_keep";

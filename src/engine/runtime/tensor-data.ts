@@ -3,10 +3,24 @@ import * as ort from "onnxruntime-node";
 /** Element data of a KV or logits tensor, whatever its float type (float16 arrives as raw uint16). */
 export type FloatData = Float32Array | Uint16Array;
 
-export function int64Tensor(values: ArrayLike<number>, dims: number[]): ort.Tensor {
-  const data = new BigInt64Array(values.length);
-  for (let i = 0; i < values.length; i++) data[i] = BigInt(values[i]!);
-  return new ort.Tensor("int64", data, dims);
+/** Token ids, positions and masks as onnxruntime wants them; a BigInt64Array is taken as it is. */
+export function int64Tensor(values: ArrayLike<number> | BigInt64Array, dims: number[]): ort.Tensor {
+  return new ort.Tensor("int64", values instanceof BigInt64Array ? values : toInt64(values), dims);
+}
+
+/**
+ * Small integers into int64 without a BigInt per element: write the two 32-bit halves (little-endian, as
+ * every platform onnxruntime-node ships for), the high half being the sign.
+ */
+export function toInt64(values: ArrayLike<number>): BigInt64Array {
+  const out = new BigInt64Array(values.length);
+  const halves = new Int32Array(out.buffer);
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    halves[2 * i] = v;
+    halves[2 * i + 1] = v < 0 ? -1 : 0;
+  }
+  return out;
 }
 
 /** An empty or filled float tensor of the session's KV type. */
