@@ -7,7 +7,7 @@ import { describe, expect, test } from "bun:test";
 import * as path from "node:path";
 import * as ort from "onnxruntime-node";
 import { StopMatcher } from "../../src/engine/generation/stop-matcher.ts";
-import { gatherRows, type KvCache } from "../../src/engine/runtime/kv-cache.ts";
+import { dropRow, gatherRows, type KvCache } from "../../src/engine/runtime/kv-cache.ts";
 import { IncrementalDetokenizer } from "../../src/engine/tokenizer/incremental-detokenizer.ts";
 import { TextTokenizer } from "../../src/engine/tokenizer/text-tokenizer.ts";
 
@@ -57,6 +57,22 @@ describe("gatherRows", () => {
     const p = cache(1, 2);
     const out = gatherRows([{ cache: p, row: 0 }, { cache: p, row: 0 }, { cache: p, row: 0 }], 2, HEADS, DIM, "float32");
     for (let b = 0; b < 3; b++) expect(positions(out.values[0]!, b, 1)).toEqual([100.5, 110.5]);
+  });
+});
+
+describe("dropRow", () => {
+  test("moves the last row into the leaving row's slot and views the first batch − 1 rows, without a new buffer", () => {
+    const c = cache(3, 2);
+    const buffer = (c.keys[0]!.data as Float32Array).buffer;
+    const out = dropRow(c, 0, "float32");
+    expect(out.batch).toBe(2);
+    expect(out.keys[0]!.dims).toEqual([2, HEADS, 2, DIM]);
+    expect((out.keys[0]!.data as Float32Array).buffer).toBe(buffer);
+    expect(positions(out.keys[0]!, 0, 1)).toEqual([2100, 2110]); // former row 2
+    expect(positions(out.values[0]!, 1, 0)).toEqual([1000.5, 1010.5]); // row 1 stays
+    const last = dropRow(out, 1, "float32");
+    expect(last.batch).toBe(1);
+    expect(positions(last.keys[0]!, 0, 0)).toEqual([2000, 2010]);
   });
 });
 

@@ -1,10 +1,13 @@
 import { ApiError, toApiError } from "../../errors/api-error.ts";
 import type { DecoderGraph } from "../runtime/decoder-graph.ts";
-import { gatherRows, type KvCache, type RowSource } from "../runtime/kv-cache.ts";
+import { dropRow, gatherRows, type KvCache, type RowSource } from "../runtime/kv-cache.ts";
 import type { GeneratedToken } from "./generation-types.ts";
 import { logSoftmax, topK } from "./logprobs.ts";
 import type { Sequence } from "./sequence.ts";
 import type { SequenceGroup } from "./sequence-group.ts";
+
+/** Rebuild the cache once leading padding is more than 1/8 of it (every step copies the whole cache anyway). */
+const PADDING_REBUILD_FRACTION = 8;
 
 /** Where a loop gets its next group to prefill, given how many sequences are running. */
 export type Admission = (active: number) => SequenceGroup | null;
@@ -143,14 +146,14 @@ export class BatchLoop {
     const rows = this.active;
     const B = rows.length;
     const T = this.cache.length;
-    const tokens = new Array<number>(B);
-    const positions = new Array<number>(B);
-    const mask = new Array<number>(B * (T + 1)).fill(0);
+    const tokens = new BigInt64Array(B);
+    const positions = new BigInt64Array(B);
+    // Each row's real tokens are right-aligned in the cache, followed by the new one at T.
+    const mask = new BigInt64Array(B * (T + 1));
     rows.forEach((s, b) => {
-      tokens[b] = s.pending;
-      positions[b] = s.kvLen;
-      const base = b * (T + 1);
-      for (let t = T - s.kvLen; t <= T; t++) mask[base + t] = 1;
+      tokens[b] = BigInt(s.pending);
+      positions[b] = BigInt(s.kvLen);
+      mask.fill(1n, b * (T + 1) + T - s.kvLen, (b + 1) * (T + 1));
     });
     try {
       const res = await this.graph.forward({ tokens, mask, positions, batch: B, steps: 1, past: this.cache, lastOnly: true });
@@ -170,33 +173,41 @@ export class BatchLoop {
     }
   }
 
-  /** Drop finished and abandoned rows, add joiners, and rebuild the batch cache if anything changed. */
+  /**
+   * Drop finished and abandoned rows and add joiners. A leaving row is removed in place (the last row moves
+   * into its slot: one row copied, nothing allocated); the cache is rebuilt only when rows join, or when the
+   * rows left are so much shorter than the cache that its leading padding would cost more than the rebuild.
+   */
   private regather(): void {
-    const keep: RowSource[] = [];
-    const kept: Sequence[] = [];
-    this.active.forEach((s, row) => {
+    for (let row = this.active.length - 1; row >= 0; row--) {
+      const s = this.active[row]!;
       if (s.cancelled) s.drop();
-      if (!s.finished) {
-        kept.push(s);
-        keep.push({ cache: this.cache, row });
-      }
-    });
+      if (!s.finished) continue;
+      this.active[row] = this.active[this.active.length - 1]!;
+      this.active.pop();
+      this.cache = dropRow(this.cache, row, this.graph.kvType);
+    }
+    const joining: [Sequence, RowSource][] = [];
     for (const [s, src] of this.joiners) {
       if (s.cancelled) s.drop();
-      if (s.finished) continue;
-      kept.push(s);
-      keep.push(src);
+      if (!s.finished) joining.push([s, src]);
     }
-    const changed = kept.length !== this.active.length || this.joiners.size > 0;
     this.joiners.clear();
-    if (!changed) return;
-    this.active = kept;
-    if (kept.length === 0) {
-      this.cache = this.graph.emptyCache(0);
+    if (this.active.length + joining.length === 0) {
+      if (this.cache.batch > 0 || this.cache.length > 0) this.cache = this.graph.emptyCache(0);
       return;
     }
-    const length = Math.max(...kept.map((s) => s.kvLen));
-    this.cache = gatherRows(keep, length, this.graph.kvHeads, this.graph.headDim, this.graph.kvType);
+    let longest = 0;
+    for (const s of this.active) longest = Math.max(longest, s.kvLen);
+    for (const [s] of joining) longest = Math.max(longest, s.kvLen);
+    const padding = this.cache.length - longest;
+    if (joining.length === 0 && padding * PADDING_REBUILD_FRACTION <= this.cache.length) return;
+    const sources: RowSource[] = this.active.map((_, row) => ({ cache: this.cache, row }));
+    for (const [s, src] of joining) {
+      this.active.push(s);
+      sources.push(src);
+    }
+    this.cache = gatherRows(sources, longest, this.graph.kvHeads, this.graph.headDim, this.graph.kvType);
   }
 }
 

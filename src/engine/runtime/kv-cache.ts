@@ -43,3 +43,18 @@ export function gatherRows(rows: RowSource[], length: number, kvHeads: number, h
   }
   return { batch, length, keys, values };
 }
+
+/**
+ * Removes one row in place: the last row is copied into its slot and every tensor becomes a view of its first
+ * batch − 1 rows. Costs one row's copy instead of a new cache; row order changes (the caller mirrors it).
+ */
+export function dropRow(cache: KvCache, row: number, type: "float32" | "float16"): KvCache {
+  const batch = cache.batch - 1;
+  const shrink = (t: ort.Tensor): ort.Tensor => {
+    const data = t.data as FloatData;
+    const rowSize = data.length / cache.batch;
+    if (row !== batch) data.copyWithin(row * rowSize, batch * rowSize, (batch + 1) * rowSize);
+    return floatTensor(type, data.subarray(0, batch * rowSize), [batch, ...t.dims.slice(1)]);
+  };
+  return { batch, length: cache.length, keys: cache.keys.map(shrink), values: cache.values.map(shrink) };
+}
