@@ -22,11 +22,11 @@ export const BENCH_HELP = `bun run bench [flags]
   --prompt N              prompt tokens per request (default 128)
   --rounds N              requests per client, back to back (default 2; round 1 is a burst)
   --threads N             onnxruntime intra-op threads for server and raw loop (default 0 = one per core)
-  --reps N                single-stream repetitions (default 2)
+  --reps N                single-stream repetitions (default 3)
   --env KEY=VALUE         environment for the server and the raw loop, e.g. MIMALLOC_PURGE_DELAY=-1 (repeatable)`;
 
 export function parseBenchOptions(argv: string[]): BenchOptions {
-  const o: BenchOptions = { concurrency: [1, 4, 8, 16], naiveConcurrency: [], outputTokens: 128, promptTokens: 128, rounds: 2, threads: 0, reps: 2, naive: true, env: {} };
+  const o: BenchOptions = { concurrency: [1, 4, 8, 16], naiveConcurrency: [], outputTokens: 128, promptTokens: 128, rounds: 2, threads: 0, reps: 3, naive: true, env: {} };
   let naiveSet = false;
   const list = (v: string) => v.split(",").map((x) => positive(x));
   for (let i = 0; i < argv.length; i++) {

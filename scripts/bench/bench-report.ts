@@ -2,6 +2,7 @@
 import type { BenchOptions } from "./bench-options.ts";
 import type { LoadResult } from "./load-run.ts";
 import { markdownTable } from "./markdown-table.ts";
+import { percentile } from "./percentile.ts";
 import type { RawLoopResult } from "./raw-decode-loop.ts";
 
 export interface SingleStreamRun {
@@ -28,11 +29,11 @@ const times = (v: number) => (Number.isFinite(v) ? `${v.toFixed(2)}×` : "–");
 
 export function renderReport(b: BenchReport): string {
   const o = b.opts;
-  // Best of the repetitions: on a shared machine the least disturbed run is the most telling.
-  const rawPrefill = Math.min(...b.rawRuns.map((r) => r.prefillMs));
-  const rawDecode = Math.max(...b.rawRuns.map((r) => r.decodeTokPerS));
-  const srvTtft = Math.min(...b.serverRuns.map((r) => r.ttftMs));
-  const srvDecode = Math.max(...b.serverRuns.map((r) => r.decodeTokPerS));
+  // Medians of the alternating repetitions: one disturbed run on a shared machine does not decide the ratio.
+  const rawPrefill = percentile(b.rawRuns.map((r) => r.prefillMs), 50);
+  const rawDecode = percentile(b.rawRuns.map((r) => r.decodeTokPerS), 50);
+  const srvTtft = percentile(b.serverRuns.map((r) => r.ttftMs), 50);
+  const srvDecode = percentile(b.serverRuns.map((r) => r.decodeTokPerS), 50);
   const single = markdownTable(
     ["single stream", `prefill ms (${o.promptTokens}-token prompt)`, "decode tok/s"],
     [
@@ -86,7 +87,7 @@ export function renderReport(b: BenchReport): string {
     "",
     `${b.machine}${env ? `; environment ${env}` : ""}; load average ${b.loadAverage[0].toFixed(1)} before, ${b.loadAverage[1].toFixed(1)} after; ${b.seconds.toFixed(0)} s.`,
     "",
-    `Single stream: greedy, ${o.outputTokens} tokens after a ${o.promptTokens}-token prompt; best of ${o.reps} (raw loop and server alternate).`,
+    `Single stream: greedy, ${o.outputTokens} tokens after a ${o.promptTokens}-token prompt; median of ${o.reps} runs each, raw loop and server alternating.`,
     "",
     single,
     "",

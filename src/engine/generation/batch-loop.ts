@@ -52,8 +52,16 @@ export class BatchLoop {
   private async run(): Promise<void> {
     try {
       while (true) {
-        if (!this.prefilling) this.prefilling = this.admit(this.active.length + this.joiners.size);
-        if (this.prefilling) await this.prefillStep(this.prefilling);
+        // Up to PREFILL_CHUNK_TOKENS of prompt work between two decode steps: one chunk of a long prompt, or
+        // several short prompts, so a queue of short prompts drains as fast as the fairness bound allows. A
+        // prompt that would only fit in part waits for the next turn (a tiny chunk costs a whole weight pass).
+        let budget = this.prefillChunk;
+        while (budget > 0) {
+          if (!this.prefilling) this.prefilling = this.admit(this.active.length + this.joiners.size);
+          if (!this.prefilling) break;
+          if (budget < this.prefillChunk && this.prefilling.remainingPrompt > budget) break;
+          budget -= await this.prefillStep(this.prefilling, budget);
+        }
         this.regather();
         if (this.active.length > 0) await this.decodeStep();
         this.regather();
@@ -69,22 +77,23 @@ export class BatchLoop {
     }
   }
 
-  private async prefillStep(g: SequenceGroup): Promise<void> {
+  /** Prefills the next chunk (at most `budget` tokens) of `g`; returns how many prompt tokens it ran. */
+  private async prefillStep(g: SequenceGroup, budget: number): Promise<number> {
     const req = g.request;
     const prompt = req.promptIds;
     if (g.cancelled) {
       g.abandon();
       this.prefilling = null;
-      return;
+      return 0;
     }
     const wantPrompt = req.promptLogprobs !== null;
     if (req.maxTokens === 0 && !wantPrompt) {
       this.finishPrompt(g, null);
-      return;
+      return 0;
     }
+    const start = g.prefilled;
+    const end = Math.min(prompt.length, start + Math.min(this.prefillChunk, budget));
     try {
-      const start = g.prefilled;
-      const end = Math.min(prompt.length, start + this.prefillChunk);
       const steps = end - start;
       const past = g.cache ?? this.graph.emptyCache(1);
       const res = await this.graph.forward({
@@ -99,13 +108,12 @@ export class BatchLoop {
       g.cache = res.present;
       g.prefilled = end;
       if (wantPrompt) this.scorePrompt(g, res.logits, start, end);
-      if (end < prompt.length) return;
-      const lastOffset = (res.kept - 1) * res.vocab;
-      this.finishPrompt(g, { logits: res.logits, offset: lastOffset });
+      if (end === prompt.length) this.finishPrompt(g, { logits: res.logits, offset: (res.kept - 1) * res.vocab });
     } catch (err) {
       g.fail(asEngineError(err));
       this.prefilling = null;
     }
+    return end - start;
   }
 
   /** Prompt-token logprobs: token i is scored by the logits at position i-1 (the first has none). */
