@@ -1,5 +1,5 @@
 import type * as ort from "onnxruntime-node";
-import { allocFloat, floatTensor, type FloatData } from "./tensor-data.ts";
+import { allocFloat, floatTensor, kvData } from "./tensor-data.ts";
 
 /** Per-layer key and value tensors [batch, heads, length, head_dim]; rows are left-padded to `length`. */
 export interface KvCache {
@@ -29,7 +29,7 @@ export function gatherRows(rows: RowSource[], length: number, kvHeads: number, h
     for (const kind of ["keys", "values"] as const) {
       const dst = allocFloat(type, batch * kvHeads * length * headDim);
       rows.forEach(({ cache, row }, b) => {
-        const src = cache[kind][l]!.data as FloatData;
+        const src = kvData(cache[kind][l]!);
         const srcLen = cache.length;
         const n = Math.min(srcLen, length);
         for (let h = 0; h < kvHeads; h++) {
@@ -51,7 +51,7 @@ export function gatherRows(rows: RowSource[], length: number, kvHeads: number, h
 export function dropRow(cache: KvCache, row: number, type: "float32" | "float16"): KvCache {
   const batch = cache.batch - 1;
   const shrink = (t: ort.Tensor): ort.Tensor => {
-    const data = t.data as FloatData;
+    const data = kvData(t);
     const rowSize = data.length / cache.batch;
     if (row !== batch) data.copyWithin(row * rowSize, batch * rowSize, (batch + 1) * rowSize);
     return floatTensor(type, data.subarray(0, batch * rowSize), [batch, ...t.dims.slice(1)]);

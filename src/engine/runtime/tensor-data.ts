@@ -28,6 +28,16 @@ export function floatTensor(type: "float32" | "float16", data: FloatData, dims: 
   return new ort.Tensor(type, data as Float32Array, dims);
 }
 
+/**
+ * A KV tensor's elements as raw storage. float16 may arrive as a native Float16Array: copying that into a
+ * Uint16Array would convert values, not bits, so it is viewed bit for bit instead.
+ */
+export function kvData(t: ort.Tensor): FloatData {
+  const data = t.data as unknown as ArrayBufferView & { length: number };
+  if (t.type === "float16" && !(data instanceof Uint16Array)) return new Uint16Array(data.buffer, data.byteOffset, data.length);
+  return data as FloatData;
+}
+
 export function allocFloat(type: "float32" | "float16", size: number): FloatData {
   return type === "float16" ? new Uint16Array(size) : new Float32Array(size);
 }
