@@ -131,25 +131,6 @@ describe("prefill", () => {
   });
 });
 
-describe("prefill budget", () => {
-  test("short prompts share a turn's PREFILL_CHUNK_TOKENS budget; none is split to fill what is left", async () => {
-    const model = await loadTestTextModel("test-gpt2", ["--prefill-chunk-tokens", "64"]);
-    const calls = watchForwards(model.scheduler["model"].graph);
-    const running = model.scheduler.submit(request(promptOf(4), { maxTokens: 30 }));
-    await firstEvent(running, "delta");
-    const waiting = [0, 1, 2].map((i) => collectTokens(model.scheduler.submit(request(promptOf(30, 5 + i), { maxTokens: 3 }))));
-    await Promise.all([...waiting, collectTokens(running)]);
-    const turns = calls.map((c) => (c.steps > 1 ? `P${c.steps}` : "D")).join(" ");
-    expect(turns).toContain("D P30 P30 D P30 D"); // two prompts in one turn; the third (30 > 4 left) waits
-    // never more than 64 prompt tokens between two decode steps
-    let sinceDecode = 0;
-    for (const c of calls) {
-      sinceDecode = c.steps === 1 ? 0 : sinceDecode + c.steps;
-      expect(sinceDecode).toBeLessThanOrEqual(64);
-    }
-  });
-});
-
 async function firstEvent(events: AsyncIterable<GenerationEvent>, type: GenerationEvent["type"]): Promise<void> {
   for await (const e of events) if (e.type === type) return;
 }

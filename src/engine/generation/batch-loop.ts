@@ -52,16 +52,8 @@ export class BatchLoop {
   private async run(): Promise<void> {
     try {
       while (true) {
-        // Up to PREFILL_CHUNK_TOKENS of prompt work between two decode steps: one chunk of a long prompt, or
-        // several short prompts, so a queue of short prompts drains as fast as the fairness bound allows. A
-        // prompt that would only fit in part waits for the next turn (a tiny chunk costs a whole weight pass).
-        let budget = this.prefillChunk;
-        while (budget > 0) {
-          if (!this.prefilling) this.prefilling = this.admit(this.active.length + this.joiners.size);
-          if (!this.prefilling) break;
-          if (budget < this.prefillChunk && this.prefilling.remainingPrompt > budget) break;
-          budget -= await this.prefillStep(this.prefilling, budget);
-        }
+        if (!this.prefilling) this.prefilling = this.admit(this.active.length + this.joiners.size);
+        if (this.prefilling) await this.prefillStep(this.prefilling);
         this.regather();
         if (this.active.length > 0) await this.decodeStep();
         this.regather();
@@ -77,23 +69,22 @@ export class BatchLoop {
     }
   }
 
-  /** Prefills the next chunk (at most `budget` tokens) of `g`; returns how many prompt tokens it ran. */
-  private async prefillStep(g: SequenceGroup, budget: number): Promise<number> {
+  private async prefillStep(g: SequenceGroup): Promise<void> {
     const req = g.request;
     const prompt = req.promptIds;
     if (g.cancelled) {
       g.abandon();
       this.prefilling = null;
-      return 0;
+      return;
     }
     const wantPrompt = req.promptLogprobs !== null;
     if (req.maxTokens === 0 && !wantPrompt) {
       this.finishPrompt(g, null);
-      return 0;
+      return;
     }
-    const start = g.prefilled;
-    const end = Math.min(prompt.length, start + Math.min(this.prefillChunk, budget));
     try {
+      const start = g.prefilled;
+      const end = Math.min(prompt.length, start + this.prefillChunk);
       const steps = end - start;
       const past = g.cache ?? this.graph.emptyCache(1);
       const res = await this.graph.forward({
@@ -108,12 +99,13 @@ export class BatchLoop {
       g.cache = res.present;
       g.prefilled = end;
       if (wantPrompt) this.scorePrompt(g, res.logits, start, end);
-      if (end === prompt.length) this.finishPrompt(g, { logits: res.logits, offset: (res.kept - 1) * res.vocab });
+      if (end < prompt.length) return;
+      const lastOffset = (res.kept - 1) * res.vocab;
+      this.finishPrompt(g, { logits: res.logits, offset: lastOffset });
     } catch (err) {
       g.fail(asEngineError(err));
       this.prefilling = null;
     }
-    return end - start;
   }
 
   /** Prompt-token logprobs: token i is scored by the logits at position i-1 (the first has none). */
