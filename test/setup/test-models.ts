@@ -2,16 +2,11 @@
  * bun test preload: makes sure the random-weight test models exist (a few ms when they are current, about a
  * second on a fresh clone) and tells every test where they are through TEST_MODELS_DIR.
  */
-import { setDefaultTimeout } from "bun:test";
 import { ensureTestModels } from "../../scripts/make-test-models.ts";
 import { disableOnnxruntimeTelemetry } from "../../src/platform/ort-telemetry.ts";
 
 // In-process onnxruntime sessions (model tests) would otherwise leave telemetry files in $TMPDIR.
 disableOnnxruntimeTelemetry();
-
-// Model-backed tests load ONNX sessions; the 5 s default is tight on a busy 2-core machine.
-// (bunfig.toml's [test] timeout is not read by Bun 1.4, so it is set here.)
-setDefaultTimeout(60_000);
 
 const { dir } = await ensureTestModels();
 process.env.TEST_MODELS_DIR = dir;
