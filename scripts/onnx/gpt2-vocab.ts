@@ -42,7 +42,7 @@ export function gpt2Vocab(): ByteLevelVocab {
   for (const line of gpt2.bpe_ranks.split("\n")) {
     if (!line) continue;
     const [, offsetText, ...tokens] = line.split(" ");
-    const offset = Number.parseInt(offsetText, 10);
+    const offset = Number.parseInt(offsetText ?? "", 10);
     tokens.forEach((b64, i) => {
       byRank[offset + i] = Buffer.from(b64, "base64").toString("latin1");
     });
@@ -58,7 +58,7 @@ export function gpt2Vocab(): ByteLevelVocab {
 
   const merges: string[] = [];
   for (let rank = 0; rank < byRank.length; rank++) {
-    const bytes = byRank[rank];
+    const bytes = byRank[rank]!;
     if (bytes.length < 2) continue;
     const [left, right] = splitAtMerge(bytes, rank, rankOf);
     merges.push(`${toUnicode(left)} ${toUnicode(right)}`);
@@ -80,15 +80,15 @@ function splitAtMerge(bytes: string, maxRank: number, rankOf: Map<string, number
     let best = -1;
     let bestRank = maxRank;
     for (let i = 0; i + 1 < parts.length; i++) {
-      const r = rankOf.get(parts[i] + parts[i + 1]);
+      const r = rankOf.get(parts[i]! + parts[i + 1]!);
       if (r !== undefined && r < bestRank) {
         bestRank = r;
         best = i;
       }
     }
     if (best < 0) break;
-    parts.splice(best, 2, parts[best] + parts[best + 1]);
+    parts.splice(best, 2, parts[best]! + parts[best + 1]!);
   }
   if (parts.length !== 2) throw new Error(`rank ${maxRank}: BPE left ${parts.length} parts, expected 2`);
-  return [parts[0], parts[1]];
+  return [parts[0]!, parts[1]!];
 }

@@ -114,7 +114,7 @@ export class GraphBuilder {
 
   /** Any single-output operator. */
   op(opType: string, inputs: readonly Value[], attrs: Record<string, Attr> = {}): Value {
-    return this.opN(opType, inputs, 1, attrs)[0];
+    return this.opN(opType, inputs, 1, attrs)[0]!;
   }
 
   /** Any operator with `outputCount` outputs. */

@@ -59,7 +59,7 @@ describe("chat_template in the registry", () => {
     chatLp.forEach((v, i) => expect(v).toBeCloseTo(rawLp[i]!, 4));
 
     // Without the name the prompt is shorter by exactly the " (alice)" tokens.
-    const unnamed = await chat(ctx.client, { model: GPT2_CHAT, messages: [messages[0], { role: "user", content: "Hello" }], temperature: 0, max_tokens: 1 });
+    const unnamed = await chat(ctx.client, { model: GPT2_CHAT, messages: [messages[0]!, { role: "user", content: "Hello" }], temperature: 0, max_tokens: 1 });
     expect(unnamed.usage?.prompt_tokens).toBe((await tokenIds(COMPLETION_MODEL, "system: Be brief.\nuser: Hello\nassistant:")).length);
   });
 

@@ -60,7 +60,7 @@ export class DecoderSession {
   async run(ids: number[][], mask: number[][], positions: number[][], cache?: KvCache): Promise<StepResult> {
     const batch = ids.length;
     const i64 = (rows: number[][]) =>
-      new ort.Tensor("int64", BigInt64Array.from(rows.flat(), (v) => BigInt(v)), [batch, rows[0].length]);
+      new ort.Tensor("int64", BigInt64Array.from(rows.flat(), (v) => BigInt(v)), [batch, rows[0]!.length]);
     const out = await this.session.run({
       input_ids: i64(ids),
       attention_mask: i64(mask),
@@ -69,9 +69,10 @@ export class DecoderSession {
     });
     const next: KvCache = {};
     for (let i = 0; i < this.shape.layers; i++) {
-      for (const kind of ["key", "value"]) next[`past_key_values.${i}.${kind}`] = out[`present.${i}.${kind}`];
+      for (const kind of ["key", "value"]) next[`past_key_values.${i}.${kind}`] = out[`present.${i}.${kind}`]!;
     }
-    return { logits: out.logits.data as Float32Array, dims: out.logits.dims, cache: next };
+    const logits = out.logits!;
+    return { logits: logits.data as Float32Array, dims: logits.dims, cache: next };
   }
 
   /** Unpadded single sequence, no cache: logits for every position. */
@@ -87,7 +88,7 @@ export class DecoderSession {
     let step = await this.run([tokens.slice(0, prefill)], [Array(prefill).fill(1)], [range(0, prefill)]);
     all.set(step.logits, 0);
     for (let t = prefill; t < tokens.length; t++) {
-      step = await this.run([[tokens[t]]], [Array(t + 1).fill(1)], [[t]], step.cache);
+      step = await this.run([[tokens[t]!]], [Array(t + 1).fill(1)], [[t]], step.cache);
       all.set(step.logits, t * V);
     }
     return all;
@@ -107,12 +108,12 @@ export function range(start: number, end: number): number[] {
 export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   if (a.length !== b.length) throw new Error(`length ${a.length} vs ${b.length}`);
   let max = 0;
-  for (let i = 0; i < a.length; i++) max = Math.max(max, Math.abs(a[i] - b[i]));
+  for (let i = 0; i < a.length; i++) max = Math.max(max, Math.abs(a[i]! - b[i]!));
   return max;
 }
 
 export function argmax(values: ArrayLike<number>, from = 0, to = values.length): number {
   let best = from;
-  for (let i = from; i < to; i++) if (values[i] > values[best]) best = i;
+  for (let i = from; i < to; i++) if (values[i]! > values[best]!) best = i;
   return best - from;
 }

@@ -13,9 +13,9 @@ beforeAll(async () => {
 
 async function encode(ids: number[][], mask: number[][]): Promise<ort.Tensor> {
   const i64 = (rows: number[][]) =>
-    new ort.Tensor("int64", BigInt64Array.from(rows.flat(), (v) => BigInt(v)), [rows.length, rows[0].length]);
+    new ort.Tensor("int64", BigInt64Array.from(rows.flat(), (v) => BigInt(v)), [rows.length, rows[0]!.length]);
   const out = await session.run({ input_ids: i64(ids), attention_mask: i64(mask), token_type_ids: i64(ids.map((r) => r.map(() => 0))) });
-  return out.last_hidden_state;
+  return out.last_hidden_state!;
 }
 
 test("declares input_ids, attention_mask, token_type_ids and last_hidden_state", () => {

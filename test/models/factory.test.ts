@@ -42,7 +42,7 @@ test("a second run rewrites nothing; a stale stamp rebuilds only that model", as
 
   fs.writeFileSync(path.join(dir, "test-chat", ".stamp"), "stale\n");
   expect((await ensureTestModels({ dir })).written).toEqual(["test-chat"]);
-  expect(fs.statSync(path.join(dir, "test-gpt2", "onnx", "model.onnx")).mtimeMs).toBe(before["test-gpt2/onnx/model.onnx"]);
+  expect(fs.statSync(path.join(dir, "test-gpt2", "onnx", "model.onnx")).mtimeMs).toBe(before["test-gpt2/onnx/model.onnx"]!);
 });
 
 test("registry.yaml lists the models with paths relative to itself", async () => {

@@ -24,7 +24,7 @@ describe.each(["test-gpt2", "test-chat"])("%s in transformers.js", (name) => {
     const model = await AutoModelForCausalLM.from_pretrained(dir, { dtype: "fp32" });
     try {
       const prompt = "The quick brown fox";
-      const single = ids(await model.generate({ ...tokenizer(prompt), max_new_tokens: 5, do_sample: false }) as Tensor)[0];
+      const single = ids(await model.generate({ ...tokenizer(prompt), max_new_tokens: 5, do_sample: false }) as Tensor)[0]!;
       const promptIds = tokenizer.encode(prompt);
       expect(single.length).toBe(promptIds.length + 5);
       expect(single.slice(0, promptIds.length)).toEqual(promptIds);
@@ -39,12 +39,12 @@ describe.each(["test-gpt2", "test-chat"])("%s in transformers.js", (name) => {
       tokenizer.padding_side = "left";
       tokenizer.pad_token ??= tokenizer.eos_token; // GPT-2 has no pad token, like the real one
       const other = "Hello";
-      const alone = ids(await model.generate({ ...tokenizer(other), max_new_tokens: 5, do_sample: false }) as Tensor)[0];
+      const alone = ids(await model.generate({ ...tokenizer(other), max_new_tokens: 5, do_sample: false }) as Tensor)[0]!;
       const batch = ids(
         await model.generate({ ...tokenizer([prompt, other], { padding: true }), max_new_tokens: 5, do_sample: false }) as Tensor,
       );
       expect(batch[0]).toEqual(single);
-      expect(batch[1].slice(-alone.length)).toEqual(alone);
+      expect(batch[1]!.slice(-alone.length)).toEqual(alone);
     } finally {
       await model.dispose();
     }

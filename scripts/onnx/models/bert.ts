@@ -47,7 +47,7 @@ export function bertGraph(s: BertSpec): ModelProto {
   for (let i = 0; i < s.layers; i++) {
     const n = `bert.encoder.layer.${i}`;
     x = b.scope(`layer.${i}`, () => {
-      const [q, k, v] = ["query", "key", "value"].map((w) => splitHeads(b, dense(`${n}.attention.self.${w}`, x, E, E), H, D));
+      const [q, k, v] = ["query", "key", "value"].map((w) => splitHeads(b, dense(`${n}.attention.self.${w}`, x, E, E), H, D)) as [Value, Value, Value];
       const a = dense(`${n}.attention.output.dense`, mergeHeads(b, attention(b, q, k, v, mask, D), H, D), E, E);
       const x1 = norm(`${n}.attention.output.LayerNorm`, b.add(x, a));
       const up = geluErf(b, dense(`${n}.intermediate.dense`, x1, E, I));

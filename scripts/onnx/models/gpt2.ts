@@ -50,9 +50,9 @@ export function gpt2Graph(s: Gpt2Spec): ModelProto {
     const n = `transformer.h.${i}`;
     x = b.scope(`h.${i}`, () => {
       const qkv = conv1d(`${n}.attn.c_attn`, norm(`${n}.ln_1`, x), E, 3 * E);
-      const [q, k, v] = b.split(qkv, 3, -1).map((t) => splitHeads(b, t, H, D));
-      const key = b.concat([io.pastKeys[i], k], 2); // [batch, heads, past + seq, D]
-      const value = b.concat([io.pastValues[i], v], 2);
+      const [q, k, v] = b.split(qkv, 3, -1).map((t) => splitHeads(b, t, H, D)) as [Value, Value, Value];
+      const key = b.concat([io.pastKeys[i]!, k], 2); // [batch, heads, past + seq, D]
+      const value = b.concat([io.pastValues[i]!, v], 2);
       presents.push({ key, value });
       const a = mergeHeads(b, attention(b, q, key, value, mask, D), H, D);
       const x1 = b.add(x, conv1d(`${n}.attn.c_proj`, a, E, E));

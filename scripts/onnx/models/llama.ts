@@ -48,8 +48,8 @@ export function llamaGraph(s: LlamaSpec): ModelProto {
       const q = applyRotary(b, splitHeads(b, proj(`${n}.self_attn.q_proj`, h, E, H * D), H, D), rope);
       const k = applyRotary(b, splitHeads(b, proj(`${n}.self_attn.k_proj`, h, E, KV * D), KV, D), rope);
       const v = splitHeads(b, proj(`${n}.self_attn.v_proj`, h, E, KV * D), KV, D);
-      const key = b.concat([io.pastKeys[i], k], 2); // [batch, kvHeads, past + seq, D]
-      const value = b.concat([io.pastValues[i], v], 2);
+      const key = b.concat([io.pastKeys[i]!, k], 2); // [batch, kvHeads, past + seq, D]
+      const value = b.concat([io.pastValues[i]!, v], 2);
       presents.push({ key, value });
       const a = attention(b, q, repeatKv(b, key, KV, H / KV, D), repeatKv(b, value, KV, H / KV, D), mask, D);
       const x1 = b.add(x, proj(`${n}.self_attn.o_proj`, mergeHeads(b, a, H, D), H * D, E));
@@ -83,7 +83,7 @@ function rotaryTables(b: GraphBuilder, positionIds: Value, headDim: number, thet
 
 /** x·cos + rotate_half(x)·sin, where rotate_half([x1, x2]) = [-x2, x1] over the two halves of head_dim. */
 function applyRotary(b: GraphBuilder, x: Value, { cos, sin }: Rotary): Value {
-  const [x1, x2] = b.split(x, 2, -1);
+  const [x1, x2] = b.split(x, 2, -1) as [Value, Value];
   const rotated = b.concat([b.neg(x2), x1], -1);
   return b.add(b.mul(x, cos), b.mul(rotated, sin));
 }

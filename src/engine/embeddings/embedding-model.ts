@@ -72,9 +72,9 @@ export class EmbeddingModel {
       } else {
         for (let t2 = 0; t2 < row.length; t2++) {
           const off = (b * L + t2) * H;
-          for (let h = 0; h < H; h++) v[h] += data[off + h]!;
+          for (let h = 0; h < H; h++) v[h] = v[h]! + data[off + h]!;
         }
-        for (let h = 0; h < H; h++) v[h] /= row.length;
+        for (let h = 0; h < H; h++) v[h] = v[h]! / row.length;
       }
       return this.spec.normalize ? l2Normalize(v) : v;
     });
@@ -85,6 +85,6 @@ export function l2Normalize(v: Float32Array): Float32Array {
   let sum = 0;
   for (let i = 0; i < v.length; i++) sum += v[i]! * v[i]!;
   const norm = Math.sqrt(sum);
-  if (norm > 0) for (let i = 0; i < v.length; i++) v[i] /= norm;
+  if (norm > 0) for (let i = 0; i < v.length; i++) v[i] = v[i]! / norm;
   return v;
 }

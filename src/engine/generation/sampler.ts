@@ -45,7 +45,7 @@ export class Sampler {
     // Plain greedy needs no scratch copy of the row.
     if (p.temperature === 0 && this.unmodified && suppress.size === 0) return argmax(logits.subarray(offset, offset + vocab));
     x.set(logits.subarray(offset, offset + vocab));
-    for (const [id, bias] of p.logitBias) if (id < vocab) x[id] += bias;
+    for (const [id, bias] of p.logitBias) if (id < vocab) x[id] = x[id]! + bias;
     if (p.repetitionPenalty !== 1) {
       for (const id of this.seen) {
         const v = x[id]!;
@@ -53,7 +53,7 @@ export class Sampler {
       }
     }
     if (p.presencePenalty !== 0 || p.frequencyPenalty !== 0) {
-      for (const [id, count] of this.outputCounts) x[id] -= p.presencePenalty + p.frequencyPenalty * count;
+      for (const [id, count] of this.outputCounts) x[id] = x[id]! - (p.presencePenalty + p.frequencyPenalty * count);
     }
     for (const id of suppress) if (id < vocab) x[id] = -Infinity;
 
