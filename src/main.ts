@@ -4,7 +4,7 @@ import { runPull } from "./cli/pull-command.ts";
 import { versionLine } from "./platform/build-info.ts";
 import { runHealthcheck } from "./platform/healthcheck.ts";
 
-/** Exit codes: 0 done, 1 runtime failure, 2 bad settings or arguments. */
+/** Exit codes: 0 done, 1 runtime failure, 2 bad settings or arguments (3, native libraries, is src/platform/exit-codes.ts). */
 export const EXIT_USAGE = 2;
 
 function usage(message: string): number {

@@ -131,6 +131,10 @@ export function renderHelp(program: string): string {
     lines.push(`      ${s.help} (default: ${def})`);
   }
   lines.push("  -h, --help                           show this help", "  -v, --version                        show version and commit");
-  lines.push("", "Exit codes: 0 clean exit (including after SIGTERM drain), 1 runtime failure, 2 bad settings or arguments.");
+  lines.push(
+    "",
+    "Exit codes: 0 clean exit (including after SIGTERM drain), 1 runtime failure, 2 bad settings or arguments, " +
+      "3 the native libraries could not be unpacked or loaded.",
+  );
   return lines.join("\n");
 }

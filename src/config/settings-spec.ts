@@ -2,7 +2,8 @@ import { bool, bytes, duration, int, list, oneOf, str, type Parser } from "./set
 
 /**
  * Every setting of the server, in one table: the environment variable, the flag, the default and the help
- * line. `--help`, the parser and the README are all driven by this list.
+ * line. `--help` and the parser are driven by this list; the README's table is written by hand, and
+ * test/docs/readme-settings.test.ts fails when it misses a setting.
  */
 interface Spec<T> {
   env: string;
@@ -14,8 +15,6 @@ interface Spec<T> {
   boolean?: boolean;
   /** Flag may repeat; values are appended. */
   repeatable?: boolean;
-  /** Never echo the value (tokens, keys). */
-  secret?: boolean;
   /** Shown in --help instead of the literal default. */
   defaultLabel?: string;
 }
@@ -33,12 +32,12 @@ export const SETTINGS = {
   maxContextTokens: spec({ env: "MAX_CONTEXT_TOKENS", flag: "--max-context-tokens", default: 2048, parse: int(16, 1 << 24), help: "Context window when neither the entry nor the model config gives one" }),
   enableEmbeddings: spec({ env: "ENABLE_EMBEDDINGS_BACKEND", flag: "--enable-embeddings-backend", default: false, parse: bool, boolean: true, help: "Serve /v1/embeddings with the registry's embeddings models" }),
   corsAllowOrigins: spec({ env: "CORS_ALLOW_ORIGINS", flag: "--cors-allow-origins", default: [] as string[], parse: list, help: "Comma-separated origins allowed by CORS, or * for any", defaultLabel: "none (CORS off)" }),
-  apiKeys: spec({ env: "API_KEYS", flag: "--api-key", default: [] as string[], parse: list, repeatable: true, secret: true, help: "API keys clients must send as 'Authorization: Bearer KEY' (comma-separated; the flag repeats)", defaultLabel: "none (no auth)" }),
+  apiKeys: spec({ env: "API_KEYS", flag: "--api-key", default: [] as string[], parse: list, repeatable: true, help: "API keys clients must send as 'Authorization: Bearer KEY' (comma-separated; the flag repeats)", defaultLabel: "none (no auth)" }),
   apiKeysFile: spec({ env: "API_KEYS_FILE", flag: "--api-keys-file", default: "", parse: str, help: "File with one API key per line, added to API_KEYS", defaultLabel: "none" }),
-  hfToken: spec({ env: "HF_TOKEN", flag: "--hf-token", default: "", parse: str, secret: true, help: "Hugging Face token for private or gated repos", defaultLabel: "none" }),
+  hfToken: spec({ env: "HF_TOKEN", flag: "--hf-token", default: "", parse: str, help: "Hugging Face token for private or gated repos", defaultLabel: "none" }),
   hfEndpoint: spec({ env: "HF_ENDPOINT", flag: "--hf-endpoint", default: "https://huggingface.co", parse: str, help: "Hub (or mirror) that models are downloaded from" }),
   hfOffline: spec({ env: "HF_HUB_OFFLINE", flag: "--offline", default: false, parse: bool, boolean: true, help: "Never touch the network; serve only cached or local models" }),
-  cacheDir: spec({ env: "MODEL_CACHE_DIR", flag: "--cache-dir", default: "", parse: str, help: "Where downloaded models are kept", defaultLabel: "$HF_HOME/gpt3dev-api or ~/.cache/gpt3dev-api/models" }),
+  cacheDir: spec({ env: "MODEL_CACHE_DIR", flag: "--cache-dir", default: "", parse: str, help: "Where downloaded models are kept", defaultLabel: "$HF_HOME/gpt3dev-api, else $XDG_CACHE_HOME/gpt3dev-api/models, else ~/.cache/gpt3dev-api/models" }),
   threads: spec({ env: "THREADS", flag: "--threads", default: 0, parse: int(0, 1024), help: "onnxruntime intra-op threads per model (0 = one per core)" }),
   maxBatchSize: spec({ env: "MAX_BATCH_SIZE", flag: "--max-batch-size", default: 16, parse: int(1, 1024), help: "Most sequences decoded together in one batched step, per model" }),
   maxQueue: spec({ env: "MAX_QUEUE", flag: "--max-queue", default: 256, parse: int(0, 1_000_000), help: "Most requests waiting for a batch slot before new ones get 429" }),

@@ -12,5 +12,5 @@ export const BUILTIN_MODELS: RegistryEntryInput[] = [
   { name: "GPT3-dev-125m-0612", hf_repo: "k050506koch/GPT3-dev-125m-0612", model_type: "gpt2", owned_by: "k050506koch" },
   { name: "GPT3-dev", hf_repo: "k050506koch/GPT3-dev", model_type: "gpt2", owned_by: "k050506koch" },
   { name: "GPT3-dev-125m", hf_repo: "k050506koch/GPT3-dev-125m", model_type: "gpt2", owned_by: "k050506koch" },
-  { name: "GPT-2", hf_repo: "Xenova/gpt2", tiktoken_encoding: "gpt2", owned_by: "openai-community" },
+  { name: "GPT-2", hf_repo: "Xenova/gpt2", tiktoken_encoding: "gpt2", owned_by: "Xenova" },
 ];

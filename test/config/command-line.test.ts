@@ -20,6 +20,18 @@ describe("--help", () => {
     }
     expect(r.stdout).not.toContain("listening");
   });
+
+  test("names every exit code the program uses, 3 (native libraries) included", async () => {
+    const r = await runCli(["--help"]);
+    const exitLine = r.stdout.split("\n").find((l) => l.startsWith("Exit codes:"))!;
+    for (const code of ["0", "1", "2", "3"]) expect(exitLine).toMatch(new RegExp(`\\b${code} `));
+    expect(exitLine).toContain("native libraries");
+  });
+
+  test("the --cache-dir default names XDG_CACHE_HOME, as the cache folder is chosen", async () => {
+    const r = await runCli(["--help"]);
+    expect(r.stdout).toContain("$XDG_CACHE_HOME/gpt3dev-api/models");
+  });
 });
 
 describe("a bad setting stops the server at start", () => {

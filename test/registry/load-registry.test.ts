@@ -98,6 +98,14 @@ describe("built-ins", () => {
     expect(registry({}).find((s) => s.id === "GPT-2")!.source).toEqual({ kind: "hub", repo: "Xenova/gpt2", revision: "main" });
   });
 
+  test("each built-in is owned by the owner of the repo it comes from (GPT-2 by Xenova, not openai-community)", () => {
+    for (const spec of registry({})) {
+      expect(spec.source.kind).toBe("hub");
+      if (spec.source.kind === "hub") expect(spec.ownedBy).toBe(spec.source.repo.split("/")[0]!);
+    }
+    expect(registry({}).find((s) => s.id === "GPT-2")!.ownedBy).toBe("Xenova");
+  });
+
   test("a file entry with a built-in's name overrides it; the others stay", () => {
     const file = writeRegistry("yaml", [{ name: "GPT-2", path: "/models/my-gpt2" }, { name: "extra", hf_repo: "x/y" }]);
     const specs = registry({ MODEL_REGISTRY_PATH: file });
