@@ -1,10 +1,10 @@
 import { existsSync } from "node:fs";
 import type { Settings } from "../config/settings-spec.ts";
-import { ApiError } from "../errors/api-error.ts";
 import { fetchHubModel } from "../engine/hub/fetch-hub-model.ts";
 import { hubSettings } from "../engine/hub/hub-settings.ts";
 import type { HubSettings } from "../engine/hub/hub-types.ts";
 import { readModelConfig } from "../engine/model-config.ts";
+import { commandFor } from "../platform/invocation.ts";
 import type { ModelSpec } from "../registry/registry-entry.ts";
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, stdio, type CliOutput } from "./cli-output.ts";
 import { loadRegistryOrReport } from "./load-registry-or-report.ts";
@@ -21,7 +21,7 @@ export async function runPull(
   io: CliOutput = stdio,
 ): Promise<number> {
   if (modelIds.length === 0) {
-    io.err("gpt3dev-api pull: name at least one model, e.g. 'gpt3dev-api pull GPT-2' ('gpt3dev-api list' shows the registry)");
+    io.err(`gpt3dev-api pull: name at least one model, e.g. '${commandFor("pull")} GPT-2' ('${commandFor("list")}' shows the registry)`);
     return EXIT_USAGE;
   }
   const specs = loadRegistryOrReport(settings, io);
@@ -30,7 +30,7 @@ export async function runPull(
   const unknown = modelIds.filter((id) => !byId.has(id));
   if (unknown.length > 0) {
     // Checked before any download, so a typo does not cost a long download of the other names first.
-    for (const id of unknown) io.err(`gpt3dev-api pull: unknown model '${id}': not in the registry ('gpt3dev-api list' shows it)`);
+    for (const id of unknown) io.err(`gpt3dev-api pull: unknown model '${id}': not in the registry ('${commandFor("list")}' shows it)`);
     return EXIT_USAGE;
   }
   const hub = hubSettings(settings, env);
@@ -54,7 +54,7 @@ async function pullOne(spec: ModelSpec, hub: HubSettings, io: CliOutput): Promis
     io.out(`${spec.id}: ready (${repo}@${revision}, ${spec.dtype}) in ${dir}`);
     return true;
   } catch (err) {
-    const message = err instanceof ApiError ? err.message : err instanceof Error ? err.message : String(err);
+    const message = err instanceof Error ? err.message : String(err);
     io.err(`${spec.id}: ${message}`);
     return false;
   }

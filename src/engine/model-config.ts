@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { ApiError } from "../errors/api-error.ts";
+import { ModelUnavailable } from "./engine-errors.ts";
 import type { ModelSpec } from "../registry/registry-entry.ts";
 
 /** Architectures whose Optimum ONNX exports this server runs (decoders) or embeds with (encoders). */
@@ -49,16 +49,13 @@ export async function readModelConfig(dir: string, spec: ModelSpec): Promise<Mod
   const modelType = spec.modelType ?? declared;
   const known = spec.task === "embeddings" ? ENCODER_MODEL_TYPES : DECODER_MODEL_TYPES;
   if (!known.has(modelType)) {
-    throw new ApiError({
-      status: 503,
-      type: "service_unavailable_error",
-      code: "unsupported_model_type",
-      param: "model",
-      message:
-        `Model '${spec.id}' declares model_type '${declared || "(none)"}' in config.json, which this server cannot run` +
+    throw new ModelUnavailable(
+      spec.id,
+      "unsupported_model_type",
+      `Model '${spec.id}' declares model_type '${declared || "(none)"}' in config.json, which this server cannot run` +
         (spec.modelType ? ` (registry model_type '${spec.modelType}' is not known either)` : "") +
         `. If the ONNX export has a known architecture, set 'model_type' in its registry entry (for example model_type: gpt2 for GPT3-dev checkpoints). Known: ${[...known].join(", ")}.`,
-    });
+    );
   }
   const contextLength = [raw.n_positions, raw.max_position_embeddings, raw.n_ctx, raw.max_sequence_length, raw.seq_length]
     .find((v): v is number => typeof v === "number" && v > 0) ?? null;

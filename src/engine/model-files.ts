@@ -1,6 +1,6 @@
 import { existsSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { ApiError } from "../errors/api-error.ts";
+import { ModelUnavailable } from "./engine-errors.ts";
 import type { ModelSpec } from "../registry/registry-entry.ts";
 import { fetchHubModel } from "./hub/fetch-hub-model.ts";
 import type { DownloadProgress, HubSettings } from "./hub/hub-types.ts";
@@ -29,12 +29,6 @@ export async function resolveModelFiles(spec: ModelSpec, hub: HubSettings, onPro
   return { dir, onnxFile };
 }
 
-export function unavailable(spec: ModelSpec, why: string): ApiError {
-  return new ApiError({
-    status: 503,
-    type: "service_unavailable_error",
-    code: "model_unavailable",
-    message: `Model '${spec.id}' could not be loaded: ${why}. It will be retried on the next request.`,
-    param: "model",
-  });
+export function unavailable(spec: ModelSpec, why: string): ModelUnavailable {
+  return new ModelUnavailable(spec.id, "model_unavailable", `Model '${spec.id}' could not be loaded: ${why}. It will be retried on the next request.`);
 }

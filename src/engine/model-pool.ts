@@ -1,7 +1,8 @@
 import type { Settings } from "../config/settings-spec.ts";
-import { ApiError, modelNotFound } from "../errors/api-error.ts";
+import { ConvertError } from "../convert/convert-error.ts";
 import type { ModelSpec } from "../registry/registry-entry.ts";
 import { EmbeddingModel } from "./embeddings/embedding-model.ts";
+import { EngineError, ModelNotFound, ModelUnavailable } from "./engine-errors.ts";
 import type { DownloadProgress, HubSettings } from "./hub/hub-types.ts";
 import { readModelConfig } from "./model-config.ts";
 import { resolveModelFiles, unavailable } from "./model-files.ts";
@@ -61,7 +62,7 @@ export class ModelPool {
     const ready = this.loaded.get(id);
     if (ready) return ready;
     const spec = this.specs.get(id);
-    if (!spec) throw modelNotFound(id);
+    if (!spec) throw new ModelNotFound(id);
     let pending = this.loading.get(id);
     if (!pending) {
       pending = this.load(spec).finally(() => this.loading.delete(id));
@@ -86,7 +87,7 @@ export class ModelPool {
       this.onLoad(spec.id, ms, model);
       return model;
     } catch (err) {
-      const error = err instanceof ApiError ? err : unavailable(spec, describe(err));
+      const error = loadFailure(spec, err);
       this.states.set(spec.id, { state: "failed", error: error.message });
       throw error;
     }
@@ -104,6 +105,20 @@ export class ModelPool {
     }
     return { activeSequences, queued };
   }
+}
+
+/**
+ * A failed load as the engine reports it: its own errors as they are, the converter's as the model being
+ * unavailable with the converter's code (unsupported_architecture, checkpoint_invalid, …), anything else
+ * (onnxruntime, a bad file) as model_unavailable with its first line.
+ */
+export function loadFailure(spec: ModelSpec, err: unknown): EngineError {
+  if (err instanceof EngineError) return err;
+  if (err instanceof ConvertError) {
+    const where = err.file !== null && !err.message.includes(err.file) ? ` (${err.file})` : "";
+    return new ModelUnavailable(spec.id, err.code, unavailable(spec, `${describe(err).replace(/\.$/, "")}${where}`).message);
+  }
+  return unavailable(spec, describe(err));
 }
 
 function describe(err: unknown): string {

@@ -1,10 +1,11 @@
 /**
  * The scheduler and batch loop driven directly on the real test-gpt2 graph, with every forward pass recorded:
  * what the HTTP tests can only see from outside (a cancelled row is gone after one step, n shares a prefill,
- * long prompts are chunked, the queue refuses with 429 + Retry-After) is checked here pass by pass.
+ * long prompts are chunked, the queue refuses with QueueFull) is checked here pass by pass.
  */
 import { describe, expect, setDefaultTimeout, test } from "bun:test";
-import { ApiError } from "../../src/errors/api-error.ts";
+import { QueueFull } from "../../src/engine/engine-errors.ts";
+import { toApiError } from "../../src/http/shared/error-mapping.ts";
 import type { GenerationEvent } from "../../src/engine/generation/generation-types.ts";
 import { collectTokens, loadTestTextModel, promptOf, request, watchForwards } from "./engine-kit.ts";
 
@@ -73,7 +74,7 @@ describe("cancellation", () => {
 });
 
 describe("admission", () => {
-  test("a full queue refuses with 429 rate_limit_exceeded and a Retry-After header", async () => {
+  test("a full queue refuses with QueueFull, which a client sees as 429 rate_limit_exceeded with Retry-After", async () => {
     const model = await loadTestTextModel("test-gpt2", ["--max-batch-size", "1", "--max-queue", "1"]);
     const abort = new AbortController();
     const first = model.scheduler.submit(request(promptOf(4), { maxTokens: 500, signal: abort.signal }));
@@ -84,8 +85,11 @@ describe("admission", () => {
     } catch (err) {
       refused = err;
     }
-    expect(refused).toBeInstanceOf(ApiError);
-    const e = refused as ApiError;
+    expect(refused).toBeInstanceOf(QueueFull);
+    expect(refused).toMatchObject({ waiting: 1, maxQueue: 1 });
+    expect((refused as QueueFull).retryAfterSeconds).toBeGreaterThan(0);
+    // what a client sees
+    const e = toApiError(refused);
     expect(e.status).toBe(429);
     expect(e.code).toBe("rate_limit_exceeded");
     expect(Number(e.headers["Retry-After"])).toBeGreaterThan(0);

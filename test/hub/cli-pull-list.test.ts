@@ -73,7 +73,8 @@ test("pull with an unknown id exits 2 before downloading anything", async () => 
   const { settings: s, env } = settings();
   const before = hub.requests.length;
   expect(await runPull(["hub-gpt2", "nope"], s, env, io)).toBe(2);
-  expect(io.errLines).toEqual(["gpt3dev-api pull: unknown model 'nope': not in the registry ('gpt3dev-api list' shows it)"]);
+  // Run from source, the command that shows the registry is the package script.
+  expect(io.errLines).toEqual(["gpt3dev-api pull: unknown model 'nope': not in the registry ('bun run start -- list' shows it)"]);
   expect(hub.requests.length).toBe(before);
 }, SLOW_MS);
 

@@ -1,6 +1,8 @@
 /** HF_TOKEN: required by the hub, sent as a bearer token to any configured endpoint, never to a redirect's CDN. */
 import { afterAll, expect, test } from "bun:test";
-import type { ApiError } from "../../src/errors/api-error.ts";
+import { HubError } from "../../src/engine/hub/hub-errors.ts";
+import type { ApiError } from "../../src/http/shared/api-error.ts";
+import { toApiError } from "../../src/http/shared/error-mapping.ts";
 import { fetchHubModel } from "../../src/engine/hub/fetch-hub-model.ts";
 import { captureLog, GPT2_REPO, hubRequest, hubSettingsFor, ONNX, removeTempDirs, startTestHub, tempDir, SLOW_MS } from "./hub-test-kit.ts";
 
@@ -12,7 +14,9 @@ afterAll(async () => {
 
 async function failure(token: string): Promise<ApiError> {
   const settings = hubSettingsFor(hub.url, tempDir(), { token });
-  return (await fetchHubModel(hubRequest(), settings, undefined, captureLog()).catch((e: unknown) => e)) as ApiError;
+  const err = await fetchHubModel(hubRequest(), settings, undefined, captureLog()).catch((e: unknown) => e);
+  if (!(err instanceof HubError)) throw err;
+  return toApiError(err); // as a client sees it
 }
 
 test("without a token: 503 hub_unauthorized saying no token was sent", async () => {

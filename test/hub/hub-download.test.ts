@@ -3,7 +3,7 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { loadSettings } from "../../src/config/load-settings.ts";
-import type { ApiError } from "../../src/errors/api-error.ts";
+import { toApiError } from "../../src/http/shared/error-mapping.ts";
 import { fetchHubModel } from "../../src/engine/hub/fetch-hub-model.ts";
 import { cachedHubModelDir } from "../../src/engine/hub/hub-cache-status.ts";
 import type { DownloadProgress } from "../../src/engine/hub/hub-types.ts";
@@ -76,7 +76,7 @@ describe("cold download, then the cache", async () => {
 
   test("offline mode refuses an uncached model with model_not_cached naming the repo", async () => {
     const offline = hubSettingsFor("http://127.0.0.1:1", cacheDir, { offline: true });
-    const err = (await fetchHubModel(hubRequest("test/test-chat"), offline).catch((e: unknown) => e)) as ApiError;
+    const err = toApiError(await fetchHubModel(hubRequest("test/test-chat"), offline).catch((e: unknown) => e));
     expect(err.status).toBe(503);
     expect(err.type).toBe("service_unavailable_error");
     expect(err.code).toBe("model_not_cached");
@@ -84,7 +84,7 @@ describe("cold download, then the cache", async () => {
     expect(err.message).toContain("not cached");
     expect(err.message).toContain("HF_HUB_OFFLINE");
     // Another dtype of a cached repo is not cached either: the marker is per dtype.
-    const q8 = (await fetchHubModel(hubRequest(GPT2_REPO, { dtype: "q8" }), offline).catch((e: unknown) => e)) as ApiError;
+    const q8 = toApiError(await fetchHubModel(hubRequest(GPT2_REPO, { dtype: "q8" }), offline).catch((e: unknown) => e));
     expect(q8.code).toBe("model_not_cached");
   }, SLOW_MS);
 
@@ -93,7 +93,7 @@ describe("cold download, then the cache", async () => {
     truncateSync(join(dir, ONNX), 100);
     expect(cachedHubModelDir(hubRequest(), cacheDir)).toBeNull();
     const offline = hubSettingsFor("http://127.0.0.1:1", cacheDir, { offline: true });
-    const err = (await fetchHubModel(hubRequest(), offline).catch((e: unknown) => e)) as ApiError;
+    const err = toApiError(await fetchHubModel(hubRequest(), offline).catch((e: unknown) => e));
     expect(err.code).toBe("model_not_cached");
   }, SLOW_MS);
 });

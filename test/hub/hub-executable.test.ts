@@ -76,6 +76,17 @@ test.skipIf(skip)("the executable downloads into ~/.cache/gpt3dev-api/models and
     expect(existsSync(join(dir, ".gpt3dev-complete-fp32.json"))).toBe(true);
     expect(readdirSync(cwd)).toEqual([]);
     expect(hub.gets(`${GPT2_REPO}/${ONNX}`)).toBe(1);
+
+    // Offline with an empty cache, the executable's advice names its own subcommand (not `bun run pull`).
+    const freshHome = join(work, "fresh-home");
+    mkdirSync(freshHome);
+    const offline = await run([exe, "--offline", "--registry", registry, "--include-default-models=false", "pull", "hub-gpt2"], {
+      cwd,
+      env: { ...env, HOME: freshHome },
+    });
+    expect(offline.code).toBe(1);
+    expect(offline.err).toContain("Run 'gpt3dev-api pull MODEL'");
+    expect(offline.err).not.toContain("bun run pull");
   } finally {
     proc.kill("SIGTERM");
     await proc.exited;

@@ -1,8 +1,13 @@
-/** 404s, an unreachable endpoint, a connection cut mid-file and a stalled one: each a clear 503, nothing half-trusted. */
+/**
+ * 404s, an unreachable endpoint, a connection cut mid-file and a stalled one: each a HubError with its code that a
+ * client sees as a clear 503 (through the HTTP error mapping), nothing half-trusted.
+ */
 import { afterAll, expect, test } from "bun:test";
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import type { ApiError } from "../../src/errors/api-error.ts";
+import { HubError } from "../../src/engine/hub/hub-errors.ts";
+import type { ApiError } from "../../src/http/shared/api-error.ts";
+import { toApiError } from "../../src/http/shared/error-mapping.ts";
 import { fetchHubModel } from "../../src/engine/hub/fetch-hub-model.ts";
 import { cachedHubModelDir } from "../../src/engine/hub/hub-cache-status.ts";
 import type { HubFetchOptions, HubModelRequest, HubSettings } from "../../src/engine/hub/hub-types.ts";
@@ -20,8 +25,8 @@ async function failure(req: HubModelRequest, settings: HubSettings, options: Hub
     (dir) => new Error(`expected a failure, got ${dir}`),
     (e: unknown) => e,
   );
-  if (result instanceof Error && result.name !== "ApiError") throw result;
-  return result as ApiError;
+  if (!(result instanceof HubError)) throw result;
+  return toApiError(result);
 }
 
 test("a missing required file: 503 hub_not_found naming the file, repo and revision", async () => {

@@ -111,5 +111,8 @@ test("hub errors reach the client as OpenAI errors: unreachable, then not cached
   expect(b.status).toBe(503);
   expect(b.body.error).toMatchObject({ code: "model_not_cached" });
   expect((b.body.error as { message: string }).message).toContain(GPT2_REPO);
+  // The server runs from source here, so the command to suggest is the one a source checkout has.
+  expect((b.body.error as { message: string }).message).toContain("'bun run pull MODEL'");
+  expect((b.body.error as { message: string }).message).not.toContain("gpt3dev-api pull");
   await offline.stop();
 }, SLOW_MS);

@@ -5,7 +5,8 @@
 import { afterAll, expect, test } from "bun:test";
 import { cpSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { ApiError } from "../../src/errors/api-error.ts";
+import { ModelUnavailable } from "../../src/engine/engine-errors.ts";
+import { toApiError } from "../../src/http/shared/error-mapping.ts";
 import { fetchHubModel } from "../../src/engine/hub/fetch-hub-model.ts";
 import { readModelConfig } from "../../src/engine/model-config.ts";
 import { startFakeHub } from "../helpers/fake-hub.ts";
@@ -25,8 +26,9 @@ function gpt3devCopy(): string {
 
 test("without an override: refused, naming model_type, the declared type and the fix", async () => {
   const dir = gpt3devCopy();
-  const err = (await readModelConfig(dir, specFor("gpt3dev-local", { kind: "local", path: dir })).catch((e: unknown) => e)) as ApiError;
-  expect(err.name).toBe("ApiError");
+  const raised = await readModelConfig(dir, specFor("gpt3dev-local", { kind: "local", path: dir })).catch((e: unknown) => e);
+  expect(raised).toBeInstanceOf(ModelUnavailable);
+  const err = toApiError(raised);
   expect(err.status).toBe(503);
   expect(err.code).toBe("unsupported_model_type");
   expect(err.message).toContain("model_type 'gpt3dev'");
@@ -46,7 +48,7 @@ test("the same through the hub: downloaded, then refused or accepted by the entr
   try {
     const dir = await fetchHubModel(hubRequest("k050506koch/GPT3-dev-test"), hubSettingsFor(hub.url, tempDir()), undefined, captureLog());
     const source = { kind: "hub" as const, repo: "k050506koch/GPT3-dev-test", revision: "main" };
-    const refused = (await readModelConfig(dir, specFor("GPT3-dev-test", source)).catch((e: unknown) => e)) as ApiError;
+    const refused = toApiError(await readModelConfig(dir, specFor("GPT3-dev-test", source)).catch((e: unknown) => e));
     expect(refused.code).toBe("unsupported_model_type");
     expect((await readModelConfig(dir, specFor("GPT3-dev-test", source, { modelType: "gpt2" }))).modelType).toBe("gpt2");
   } finally {

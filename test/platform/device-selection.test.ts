@@ -1,10 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import {
-  cpuAfterCudaFailure,
-  cudaLoadError,
-  DeviceUnavailableError,
-  selectDevice,
-} from "../../src/engine/runtime/device-selection.ts";
+import { DeviceUnavailable } from "../../src/engine/engine-errors.ts";
+import { cpuAfterCudaFailure, cudaLoadError, selectDevice } from "../../src/engine/runtime/device-selection.ts";
 import { type CudaProbeInputs, probeCuda, probeCudaWith } from "../../src/platform/cuda-probe.ts";
 
 const LIB_DIR = "/opt/gpt3dev/native";
@@ -113,7 +109,7 @@ describe("selectDevice", () => {
   });
 
   test("explicit cuda without provider libraries throws, naming the files and folder", () => {
-    expect(() => selectDevice("cuda", noLibs)).toThrow(DeviceUnavailableError);
+    expect(() => selectDevice("cuda", noLibs)).toThrow(DeviceUnavailable);
     expect(() => selectDevice("cuda", noLibs)).toThrow(
       `device "cuda" is not available: libonnxruntime_providers_shared.so and libonnxruntime_providers_cuda.so not found in ${LIB_DIR}`,
     );
@@ -131,7 +127,7 @@ describe("selectDevice", () => {
       reason: "auto: using cpu, the CUDA provider failed to load: Failed to load library libonnxruntime_providers_cuda.so with error: libcudnn.so.9: cannot open shared object file",
     });
     const error = cudaLoadError(failure);
-    expect(error).toBeInstanceOf(DeviceUnavailableError);
+    expect(error).toBeInstanceOf(DeviceUnavailable);
     expect(error.message).toContain("libcudnn.so.9");
     expect(error.message).toContain("CUDA 12 runtime, cuBLAS and cuDNN 9");
   });

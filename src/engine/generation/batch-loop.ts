@@ -1,4 +1,4 @@
-import { ApiError, toApiError } from "../../errors/api-error.ts";
+import { asGenerationError, type EngineError } from "../engine-errors.ts";
 import type { DecoderGraph } from "../runtime/decoder-graph.ts";
 import { dropRow, gatherRows, type KvCache, type RowSource } from "../runtime/kv-cache.ts";
 import type { GeneratedToken } from "./generation-types.ts";
@@ -103,7 +103,7 @@ export class BatchLoop {
       const lastOffset = (res.kept - 1) * res.vocab;
       this.finishPrompt(g, { logits: res.logits, offset: lastOffset });
     } catch (err) {
-      g.fail(asEngineError(err));
+      g.fail(asGenerationError(err));
       this.prefilling = null;
     }
   }
@@ -164,7 +164,7 @@ export class BatchLoop {
         s.step(res.logits, (b * res.kept + res.kept - 1) * res.vocab);
       });
     } catch (err) {
-      const error = asEngineError(err);
+      const error = asGenerationError(err);
       const groups = new Set(rows.map((s) => s.request));
       for (const s of rows) s.finished = true;
       this.active = [];
@@ -211,12 +211,6 @@ export class BatchLoop {
   }
 }
 
-function asEngineError(err: unknown): ApiError {
-  if (err instanceof ApiError) return err;
-  const e = toApiError(err);
-  return new ApiError({ status: 500, type: "server_error", message: `The model failed while generating: ${e.message.replace(/^Internal error: /, "")}`, code: "generation_failed" });
-}
-
-function failRequest(s: Sequence, error: ApiError): void {
+function failRequest(s: Sequence, error: EngineError): void {
   s.failWith(error);
 }

@@ -1,4 +1,4 @@
-import type { ApiError } from "../../errors/api-error.ts";
+import type { EngineError } from "../engine-errors.ts";
 import type { TopLogprob } from "./logprobs.ts";
 import type { SamplingParams } from "./sampling-params.ts";
 
@@ -34,4 +34,4 @@ export type GenerationEvent =
   | { type: "prompt"; promptTokens: number; logprobs: (GeneratedToken | null)[] | null }
   | { type: "delta"; index: number; text: string; tokens: GeneratedToken[] }
   | { type: "finish"; index: number; reason: FinishReason; completionTokens: number; cumulativeLogprob: number }
-  | { type: "error"; error: ApiError };
+  | { type: "error"; error: EngineError };

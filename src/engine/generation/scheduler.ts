@@ -1,4 +1,4 @@
-import { ApiError } from "../../errors/api-error.ts";
+import { QueueFull } from "../engine-errors.ts";
 import type { DecoderGraph } from "../runtime/decoder-graph.ts";
 import type { TextTokenizer } from "../tokenizer/text-tokenizer.ts";
 import { BatchLoop } from "./batch-loop.ts";
@@ -24,7 +24,7 @@ export interface SchedulerModel {
 
 /**
  * Per-model admission: requests wait in a bounded queue and join the running batch as slots free up. A full
- * queue answers 429 with Retry-After; a waiting request whose client leaves is dropped from the queue.
+ * queue refuses with QueueFull (a retry hint included); a waiting request whose client leaves is dropped.
  */
 export class Scheduler {
   private readonly queue: SequenceGroup[] = [];
@@ -45,13 +45,7 @@ export class Scheduler {
     this.dropAbandoned();
     const waiting = this.opts.mode === "continuous" ? this.queue.length : Math.max(0, this.loops.size - this.opts.maxBatchSize);
     if (waiting >= this.opts.maxQueue) {
-      throw new ApiError({
-        status: 429,
-        type: "rate_limit_error",
-        code: "rate_limit_exceeded",
-        message: `The server is at capacity for this model (${this.queue.length} requests waiting, MAX_QUEUE=${this.opts.maxQueue}). Retry shortly.`,
-        headers: { "Retry-After": "1" },
-      });
+      throw new QueueFull(this.queue.length, this.opts.maxQueue);
     }
     const events = new EventQueue<GenerationEvent>();
     const group = new SequenceGroup(request, this.model, events);

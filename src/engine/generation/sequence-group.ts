@@ -1,4 +1,4 @@
-import type { ApiError } from "../../errors/api-error.ts";
+import type { EngineError } from "../engine-errors.ts";
 import type { KvCache } from "../runtime/kv-cache.ts";
 import type { EventQueue } from "./event-queue.ts";
 import type { GenerationEvent, GenerationRequest } from "./generation-types.ts";
@@ -40,12 +40,8 @@ export class SequenceGroup {
     return this.request.signal.aborted;
   }
 
-  get remainingPrompt(): number {
-    return this.request.promptIds.length - this.prefilled;
-  }
-
   /** Ends the whole request with an error event (the HTTP layer formats it). */
-  fail(error: ApiError): void {
+  fail(error: EngineError): void {
     if (this.events.closed) return;
     for (const s of this.sequences) s.finished = true;
     this.events.push({ type: "error", error });

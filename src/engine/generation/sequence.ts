@@ -1,4 +1,4 @@
-import type { ApiError } from "../../errors/api-error.ts";
+import type { EngineError } from "../engine-errors.ts";
 import type { TextTokenizer } from "../tokenizer/text-tokenizer.ts";
 import { IncrementalDetokenizer } from "../tokenizer/incremental-detokenizer.ts";
 import { logSoftmax, logSumExp, topK } from "./logprobs.ts";
@@ -16,7 +16,7 @@ export interface SequenceContext {
   stopTokenIds: ReadonlySet<number>;
   emit: (event: GenerationEvent) => void;
   /** End the whole request with an error (a failed forward pass). */
-  fail: (error: ApiError) => void;
+  fail: (error: EngineError) => void;
   /** This sequence left without a finish event (its client went away). */
   dropped: () => void;
 }
@@ -102,7 +102,7 @@ export class Sequence {
     return tail.stopped ? tail.release : tail.release + this.stop.flush();
   }
 
-  failWith(error: ApiError): void {
+  failWith(error: EngineError): void {
     this.finished = true;
     this.ctx.fail(error);
   }

@@ -1,7 +1,6 @@
 import { mkdir, open, rename, rm } from "node:fs/promises";
 import { dirname } from "node:path";
-import type { ApiError } from "../../errors/api-error.ts";
-import { cacheUnwritable, hubBadResponse, hubInterrupted, hubNotFound, hubUnauthorized, hubUnreachable } from "./hub-errors.ts";
+import { cacheUnwritable, hubBadResponse, hubInterrupted, hubNotFound, hubUnauthorized, hubUnreachable, type HubError } from "./hub-errors.ts";
 import { hubGet, TooManyRedirects, type HubResponse } from "./hub-request.ts";
 import type { DownloadProgress } from "./hub-types.ts";
 import { resolveUrl } from "./hub-url.ts";
@@ -55,12 +54,13 @@ async function request(ctx: DownloadContext, url: string, file: RepoFile, watchd
   }
 }
 
-async function statusError(ctx: DownloadContext, file: RepoFile, response: Response): Promise<ApiError> {
+/** The hub's refusal of a file, told apart by the hub's own status. */
+async function statusError(ctx: DownloadContext, file: RepoFile, response: Response): Promise<HubError> {
   const hubSays = response.headers.get("x-error-message") ?? (await bodyText(response));
-  const status = response.status;
-  if (status === 401 || status === 403) return hubUnauthorized(ctx.repo, file.path, status, ctx.token !== "", hubSays);
-  if (status === 404) return hubNotFound(ctx.repo, ctx.revision, file.path, hubSays);
-  return hubBadResponse(ctx.endpoint, ctx.repo, file.path, `HTTP ${status}`);
+  const hubStatus = response.status;
+  if (hubStatus === 401 || hubStatus === 403) return hubUnauthorized({ repo: ctx.repo, file: file.path, hubStatus, tokenSent: ctx.token !== "", hubSays });
+  if (hubStatus === 404) return hubNotFound(ctx.repo, ctx.revision, file.path, hubSays);
+  return hubBadResponse(ctx.endpoint, ctx.repo, file.path, `HTTP ${hubStatus}`);
 }
 
 async function saveBody(ctx: DownloadContext, file: RepoFile, response: Response, dest: string, watchdog: IdleWatchdog): Promise<number> {

@@ -1,4 +1,5 @@
 import { join } from "node:path";
+import { commandFor } from "../../platform/invocation.ts";
 import { cacheUnwritable, modelNotCached } from "./hub-errors.ts";
 import { hubModelDir } from "./cache-layout.ts";
 import { isCompleteDownload, writeCompletionMarker, type MarkerFile } from "./completion-marker.ts";
@@ -20,7 +21,7 @@ const stderrLine = (line: string): void => {
  * Makes a hub repo's files (config, tokenizer, the dtype's ONNX graph and external data) available in the local
  * cache and returns the folder. A completely cached folder is served without touching the network; otherwise the
  * files are downloaded once however many callers ask at the same time. Offline, only the cache is served.
- * Failures are ApiErrors (503, codes in hub-errors.ts).
+ * Failures are HubErrors (codes in hub-errors.ts).
  */
 export async function fetchHubModel(
   req: HubModelRequest,
@@ -30,7 +31,7 @@ export async function fetchHubModel(
 ): Promise<string> {
   const dir = hubModelDir(hub.cacheDir, req.repo, req.revision);
   if (isCompleteDownload(dir, req.dtype)) return dir;
-  if (hub.offline) throw modelNotCached(req.repo, req.revision, hub.cacheDir);
+  if (hub.offline) throw modelNotCached(req.repo, req.revision, hub.cacheDir, hub.pullCommand ?? commandFor("pull"));
   const key = [hub.cacheDir, req.repo, req.revision, req.dtype].join("\0");
   return downloads.run(key, onProgress, (emit) => downloadModel(req, hub, dir, emit, options));
 }

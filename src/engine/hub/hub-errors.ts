@@ -1,8 +1,8 @@
-import { ApiError } from "../../errors/api-error.ts";
+import { EngineError } from "../engine-errors.ts";
 
 /**
- * What a failed hub download answers. All are 503 `service_unavailable_error`: the client's request was fine, the
- * server cannot get the model right now, and the next request retries. The code says which failure it was.
+ * Why a hub download failed. The client's request was fine: the server cannot get the model right now, and the
+ * next request retries (the HTTP layer answers each as the model being unavailable). The code says which it was.
  *
  * | code                     | when                                                                 |
  * |--------------------------|----------------------------------------------------------------------|
@@ -23,52 +23,62 @@ export type HubErrorCode =
   | "hub_bad_response"
   | "model_cache_unwritable";
 
-export function hubError(code: HubErrorCode, message: string): ApiError {
-  return new ApiError({ status: 503, type: "service_unavailable_error", code, param: "model", message });
+export class HubError extends EngineError {
+  override readonly name = "HubError";
+
+  constructor(
+    readonly code: HubErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
 }
 
 const FALLBACK = "Set HF_HUB_OFFLINE=1 to serve only cached models, or give the registry entry a local 'path'.";
 
-export function modelNotCached(repo: string, revision: string, cacheDir: string): ApiError {
-  return hubError(
+/** `pullCommand`: how this user runs `pull` (`bun run pull` from source, `gpt3dev-api pull` as the executable). */
+export function modelNotCached(repo: string, revision: string, cacheDir: string, pullCommand: string): HubError {
+  return new HubError(
     "model_not_cached",
     `Model repo '${repo}' (revision ${revision}) is not cached in ${cacheDir} and HF_HUB_OFFLINE is set, so it cannot be downloaded. ` +
-      `Run 'gpt3dev-api pull MODEL' with network access first, unset HF_HUB_OFFLINE, or give the registry entry a local 'path'.`,
+      `Run '${pullCommand} MODEL' with network access first, unset HF_HUB_OFFLINE, or give the registry entry a local 'path'.`,
   );
 }
 
-export function hubUnauthorized(repo: string, file: string, status: number, tokenSent: boolean, hubSays: string): ApiError {
+/** The hub refused a file (it answered `hubStatus`, 401 or 403). */
+export function hubUnauthorized(refusal: { repo: string; file: string; hubStatus: number; tokenSent: boolean; hubSays: string }): HubError {
+  const { repo, file, hubStatus, tokenSent, hubSays } = refusal;
   const why = tokenSent
     ? `the HF_TOKEN that was sent is not valid or not allowed to read '${repo}' (for a gated repo, accept its terms on the hub with that account)`
     : `no HF_TOKEN was sent; '${repo}' may be private or gated (set HF_TOKEN), or it may not exist (the hub answers 401 for repos it will not show)`;
-  return hubError("hub_unauthorized", `The hub answered ${status} for ${file} of '${repo}': ${why}.${detail(hubSays)}`);
+  return new HubError("hub_unauthorized", `The hub answered ${hubStatus} for ${file} of '${repo}': ${why}.${detail(hubSays)}`);
 }
 
-export function hubNotFound(repo: string, revision: string, file: string, hubSays: string): ApiError {
-  return hubError(
+export function hubNotFound(repo: string, revision: string, file: string, hubSays: string): HubError {
+  return new HubError(
     "hub_not_found",
     `The hub has no file ${file} in repo '${repo}' at revision '${revision}' (404): the repo, the revision or the file does not exist. ` +
       `Check hf_repo, revision and dtype in the registry entry.${detail(hubSays)}`,
   );
 }
 
-export function hubUnreachable(endpoint: string, reason: string): ApiError {
-  return hubError("hub_unreachable", `Cannot reach the model hub at ${endpoint} (${reason}). ${FALLBACK} Set HF_ENDPOINT to use a mirror.`);
+export function hubUnreachable(endpoint: string, reason: string): HubError {
+  return new HubError("hub_unreachable", `Cannot reach the model hub at ${endpoint} (${reason}). ${FALLBACK} Set HF_ENDPOINT to use a mirror.`);
 }
 
-export function hubInterrupted(endpoint: string, repo: string, file: string, reason: string): ApiError {
-  return hubError(
+export function hubInterrupted(endpoint: string, repo: string, file: string, reason: string): HubError {
+  return new HubError(
     "hub_download_interrupted",
     `Downloading ${file} of '${repo}' from ${endpoint} was interrupted (${reason}); nothing partial was kept and the next request retries. ${FALLBACK}`,
   );
 }
 
-export function hubBadResponse(endpoint: string, repo: string, file: string, what: string): ApiError {
-  return hubError("hub_bad_response", `The hub at ${endpoint} answered ${what} for ${file} of '${repo}'; the next request retries.`);
+export function hubBadResponse(endpoint: string, repo: string, file: string, what: string): HubError {
+  return new HubError("hub_bad_response", `The hub at ${endpoint} answered ${what} for ${file} of '${repo}'; the next request retries.`);
 }
 
-export function cacheUnwritable(dir: string, reason: string): ApiError {
-  return hubError("model_cache_unwritable", `Cannot write the model cache folder ${dir} (${reason}). Set MODEL_CACHE_DIR to a writable folder.`);
+export function cacheUnwritable(dir: string, reason: string): HubError {
+  return new HubError("model_cache_unwritable", `Cannot write the model cache folder ${dir} (${reason}). Set MODEL_CACHE_DIR to a writable folder.`);
 }
 
 /** The hub explains its refusals in X-Error-Message (and the body); pass one line of that on. */

@@ -1,4 +1,5 @@
 import type { Settings } from "../../config/settings-spec.ts";
+import { commandFor } from "../../platform/invocation.ts";
 import { modelCacheDir } from "./model-cache-dir.ts";
 import type { HubSettings } from "./hub-types.ts";
 
@@ -9,5 +10,6 @@ export function hubSettings(settings: Settings, env: Record<string, string | und
     token: settings.hfToken,
     offline: settings.hfOffline,
     cacheDir: modelCacheDir(settings, env),
+    pullCommand: commandFor("pull"),
   };
 }

@@ -7,6 +7,8 @@ export interface HubSettings {
   offline: boolean;
   /** Root of the model cache (already resolved from MODEL_CACHE_DIR / HF_HOME / XDG_CACHE_HOME). */
   cacheDir: string;
+  /** The `pull` command as this user types it, for messages that tell them to run it (default `gpt3dev-api pull`). */
+  pullCommand?: string;
 }
 
 export interface DownloadProgress {

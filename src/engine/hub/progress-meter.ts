@@ -1,7 +1,7 @@
 import type { DownloadProgress } from "./hub-types.ts";
 import { formatBytes } from "./format-bytes.ts";
 
-/** How often the callback (model state for GET /v1/models/{id}) may fire, and the stderr lines' pacing. */
+/** How often the callback (the model state the pool reports) may fire, and the stderr lines' pacing. */
 const CALLBACK_EVERY_MS = 200;
 const LINE_MIN_GAP_MS = 500;
 const LINE_EVERY_FRACTION = 0.1;

@@ -1,8 +1,8 @@
 import * as ort from "onnxruntime-node";
-import { ApiError } from "../../errors/api-error.ts";
+import { DeviceUnavailable } from "../engine-errors.ts";
 import { probeCuda } from "../../platform/cuda-probe.ts";
 import type { DeviceRequest } from "../../registry/registry-entry.ts";
-import { cpuAfterCudaFailure, cudaLoadError, DeviceUnavailableError, selectDevice, type DeviceSelection } from "./device-selection.ts";
+import { cpuAfterCudaFailure, cudaLoadError, selectDevice, type DeviceSelection } from "./device-selection.ts";
 import { sessionOptions } from "./session-options.ts";
 
 export interface CreatedSession {
@@ -36,7 +36,8 @@ export async function createSession(file: string, device: DeviceRequest, threads
   return { session, device: placement.device, deviceReason: placement.reason };
 }
 
+/** The placement failure as the client reads it: this model (not the server) cannot run here. */
 function deviceError(err: unknown): unknown {
-  if (!(err instanceof DeviceUnavailableError)) return err;
-  return new ApiError({ status: 503, type: "service_unavailable_error", code: "device_unavailable", param: "model", message: `This model could not be placed: ${err.message}.` });
+  if (!(err instanceof DeviceUnavailable)) return err;
+  return new DeviceUnavailable(`This model could not be placed: ${err.message}.`, err.missing);
 }

@@ -1,6 +1,7 @@
 // Where a model runs: the requested device (`auto`, `cpu`, `cuda`) against what the CUDA probe found. Pure, so the
 // choice is tested on machines without a GPU; the engine calls `selectDevice(requested, probeCuda())`.
 import type { CudaProbe } from "../../platform/cuda-probe.ts";
+import { DeviceUnavailable } from "../engine-errors.ts";
 
 export type RequestedDevice = "auto" | "cpu" | "cuda";
 
@@ -15,18 +16,6 @@ export interface DeviceSelection {
   reason: string;
 }
 
-/** An explicit `cuda` that this machine cannot honour; the message names what is missing. */
-export class DeviceUnavailableError extends Error {
-  override readonly name = "DeviceUnavailableError";
-  constructor(
-    message: string,
-    /** What is missing, one phrase each (provider libraries, driver, or the provider's load error). */
-    readonly missing: string[],
-  ) {
-    super(message);
-  }
-}
-
 
 export function selectDevice(requested: RequestedDevice, probe: CudaProbe): DeviceSelection {
   const usable = probe.cudaProviderLibsFound && probe.gpuVisible;
@@ -35,7 +24,7 @@ export function selectDevice(requested: RequestedDevice, probe: CudaProbe): Devi
       return { executionProviders: ["cpu"], device: "cpu", reason: "cpu requested" };
     case "cuda":
       if (usable) return { executionProviders: ["cuda", "cpu"], device: "cuda", reason: `cuda requested, provider libraries in ${probe.providerDir}` };
-      throw new DeviceUnavailableError(`device "cuda" is not available: ${probe.reasons.join("; ")}`, probe.reasons);
+      throw new DeviceUnavailable(`device "cuda" is not available: ${probe.reasons.join("; ")}`, probe.reasons);
     case "auto":
       if (usable) return { executionProviders: ["cuda", "cpu"], device: "cuda", reason: `auto: CUDA provider libraries in ${probe.providerDir} and an NVIDIA driver found` };
       return { executionProviders: ["cpu"], device: "cpu", reason: `auto: using cpu, CUDA not usable: ${probe.reasons.join("; ")}` };
@@ -54,9 +43,9 @@ export function cpuAfterCudaFailure(error: unknown): DeviceSelection {
   return { executionProviders: ["cpu"], device: "cpu", reason: `auto: using cpu, the CUDA provider failed to load: ${firstLine(error)}` };
 }
 
-export function cudaLoadError(error: unknown): DeviceUnavailableError {
+export function cudaLoadError(error: unknown): DeviceUnavailable {
   const detail = firstLine(error);
-  return new DeviceUnavailableError(
+  return new DeviceUnavailable(
     `device "cuda" is not available: the CUDA execution provider failed to load (${detail}); ` +
       "it needs the CUDA 12 runtime, cuBLAS and cuDNN 9 libraries on the library path",
     [detail],

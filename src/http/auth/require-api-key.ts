@@ -1,4 +1,4 @@
-import { ApiError } from "../../errors/api-error.ts";
+import { ApiError } from "../shared/api-error.ts";
 import { bearerToken, type ApiKeys } from "./api-keys.ts";
 
 /** Paths anyone may read even when keys are set: probes must work without secrets. */

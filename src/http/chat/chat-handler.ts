@@ -1,6 +1,6 @@
 import type { GeneratedToken } from "../../engine/generation/generation-types.ts";
 import type { TextModel } from "../../engine/text-model.ts";
-import { invalidRequest } from "../../errors/api-error.ts";
+import { invalidRequest } from "../shared/api-error.ts";
 import { checkContext, checkN, samplingParams, stopStrings } from "../shared/generation-params.ts";
 import { newId, unixSeconds } from "../shared/ids.ts";
 import type { TaggedEvent } from "../shared/merge-events.ts";

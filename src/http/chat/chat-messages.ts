@@ -1,5 +1,5 @@
 import type { ChatMessageForTemplate } from "../../engine/tokenizer/text-tokenizer.ts";
-import { invalidRequest } from "../../errors/api-error.ts";
+import { invalidRequest } from "../shared/api-error.ts";
 
 const ROLES = new Set(["system", "developer", "user", "assistant", "tool"]);
 

@@ -1,5 +1,5 @@
 import { l2Normalize, type EmbeddingModel } from "../../engine/embeddings/embedding-model.ts";
-import { ApiError, invalidRequest } from "../../errors/api-error.ts";
+import { ApiError, invalidRequest } from "../shared/api-error.ts";
 import { embeddingModel, type ServerContext } from "../shared/server-context.ts";
 import type { EmbeddingRequest, EmbeddingResponse } from "./embedding-schema.ts";
 

@@ -1,4 +1,4 @@
-import { ApiError } from "../../errors/api-error.ts";
+import { ApiError } from "../shared/api-error.ts";
 
 /** The error a request still running at the drain deadline ends with (an error frame on a stream). */
 export function shuttingDown(): ApiError {

@@ -1,5 +1,5 @@
 import type { ModelSpec } from "../../registry/registry-entry.ts";
-import { modelNotFound } from "../../errors/api-error.ts";
+import { ModelNotFound } from "../../engine/engine-errors.ts";
 import type { ServerContext } from "../shared/server-context.ts";
 import type { ModelDetail, ModelList, ModelObject } from "./model-schema.ts";
 
@@ -16,7 +16,7 @@ export function listModels(ctx: ServerContext): ModelList {
 
 export function modelDetail(ctx: ServerContext, id: string): ModelDetail {
   const spec = ctx.pool.spec(id);
-  if (!spec) throw modelNotFound(id);
+  if (!spec) throw new ModelNotFound(id);
   const loaded = ctx.pool.peek(id);
   const state = ctx.pool.state(id);
   const capabilities: ModelDetail["capabilities"] = [];

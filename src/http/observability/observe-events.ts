@@ -1,4 +1,4 @@
-import { ApiError } from "../../errors/api-error.ts";
+import { ApiError } from "../shared/api-error.ts";
 import type { TaggedEvent } from "../shared/merge-events.ts";
 import { currentRequest } from "./request-scope.ts";
 

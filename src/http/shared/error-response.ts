@@ -1,4 +1,5 @@
-import { ApiError, toApiError } from "../../errors/api-error.ts";
+import { ApiError } from "./api-error.ts";
+import { toApiError } from "./error-mapping.ts";
 
 /** The one place errors become HTTP: `{"error": {message, type, param, code}}` with the error's status. */
 export function errorResponse(err: unknown, extraHeaders: Record<string, string> = {}): Response {

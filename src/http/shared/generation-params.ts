@@ -1,7 +1,7 @@
 import type { Settings } from "../../config/settings-spec.ts";
 import type { SamplingParams } from "../../engine/generation/sampling-params.ts";
 import type { TextModel } from "../../engine/text-model.ts";
-import { ApiError, invalidRequest } from "../../errors/api-error.ts";
+import { ApiError, invalidRequest } from "./api-error.ts";
 
 /** The sampling fields both generation routes share. */
 export interface SamplingFieldsInput {

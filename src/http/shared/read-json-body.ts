@@ -1,6 +1,6 @@
 import type { Static, TSchema } from "@sinclair/typebox";
 import { Value } from "@sinclair/typebox/value";
-import { ApiError, invalidRequest } from "../../errors/api-error.ts";
+import { ApiError, invalidRequest } from "./api-error.ts";
 import { noteRequestModel } from "../observability/request-scope.ts";
 import { readBodyUpTo } from "./bounded-body.ts";
 import { explainValidationError } from "./explain-validation-error.ts";

@@ -2,7 +2,7 @@ import type { Settings } from "../../config/settings-spec.ts";
 import type { ModelPool } from "../../engine/model-pool.ts";
 import type { TextModel } from "../../engine/text-model.ts";
 import type { EmbeddingModel } from "../../engine/embeddings/embedding-model.ts";
-import { invalidRequest } from "../../errors/api-error.ts";
+import { invalidRequest } from "./api-error.ts";
 
 /** What every route needs: the settings and the model pool. */
 export interface ServerContext {

@@ -1,4 +1,4 @@
-import { toApiError } from "../../errors/api-error.ts";
+import { toApiError } from "./error-mapping.ts";
 
 const encoder = new TextEncoder();
 

@@ -1,5 +1,5 @@
 import type { LoadedModel } from "../../engine/model-pool.ts";
-import { invalidRequest } from "../../errors/api-error.ts";
+import { invalidRequest } from "../shared/api-error.ts";
 import { templateMessages } from "../chat/chat-messages.ts";
 import type { ServerContext } from "../shared/server-context.ts";
 import type { DetokenizeRequest, DetokenizeResponse, TokenizeRequest, TokenizeResponse } from "./tokenize-schema.ts";

@@ -1,6 +1,7 @@
 /**
- * The one error type of the server. Anything the client should see as an OpenAI error is an
- * ApiError, raised anywhere (config, registry, engine, routes) and formatted once in src/http.
+ * The wire error: what a client receives as an OpenAI error, with its HTTP status and any extra headers. Only
+ * src/http raises it (validation, auth, limits); errors from below HTTP (the engine's, the converter's) become
+ * one through error-mapping.ts.
  */
 export type ApiErrorType =
   | "invalid_request_error"
@@ -22,7 +23,13 @@ export interface ApiErrorInit {
   headers?: Record<string, string>;
 }
 
+/** `{"error": {message, type, param, code}}`, the body of every error answer and of a stream's error frame. */
+export interface ErrorBody {
+  error: { message: string; type: ApiErrorType; param: string | null; code: string | null };
+}
+
 export class ApiError extends Error {
+  override readonly name = "ApiError";
   readonly status: number;
   readonly type: ApiErrorType;
   readonly param: string | null;
@@ -31,7 +38,6 @@ export class ApiError extends Error {
 
   constructor(init: ApiErrorInit) {
     super(init.message);
-    this.name = "ApiError";
     this.status = init.status;
     this.type = init.type;
     this.param = init.param ?? null;
@@ -39,8 +45,7 @@ export class ApiError extends Error {
     this.headers = init.headers ?? {};
   }
 
-  /** The wire body: {"error": {message, type, param, code}}. */
-  toBody(): { error: { message: string; type: string; param: string | null; code: string | null } } {
+  toBody(): ErrorBody {
     return { error: { message: this.message, type: this.type, param: this.param, code: this.code } };
   }
 }
@@ -48,21 +53,4 @@ export class ApiError extends Error {
 /** 400 for a client mistake in one field. */
 export function invalidRequest(message: string, param: string | null = null, code: string | null = null): ApiError {
   return new ApiError({ status: 400, type: "invalid_request_error", message, param, code });
-}
-
-export function modelNotFound(model: string): ApiError {
-  return new ApiError({
-    status: 404,
-    type: "invalid_request_error",
-    message: `The model '${model}' does not exist. GET /v1/models lists the models this server can serve.`,
-    param: "model",
-    code: "model_not_found",
-  });
-}
-
-/** Wrap anything thrown into an ApiError; unknown failures are a 500 that hides no message. */
-export function toApiError(err: unknown): ApiError {
-  if (err instanceof ApiError) return err;
-  const message = err instanceof Error ? err.message : String(err);
-  return new ApiError({ status: 500, type: "server_error", message: `Internal error: ${message}`, code: "internal_error" });
 }
