@@ -55,7 +55,6 @@ export function request(promptIds: number[], opts: Partial<Omit<GenerationReques
     ignoreEos: true,
     logprobs: null,
     promptLogprobs: null,
-    scoreSequences: false,
     signal: new AbortController().signal,
     ...rest,
     sampling: { ...DEFAULT_SAMPLING, temperature: 0, ...sampling },

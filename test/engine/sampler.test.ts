@@ -8,7 +8,6 @@ import { argmax, Sampler } from "../../src/engine/generation/sampler.ts";
 import { DEFAULT_SAMPLING, type SamplingParams } from "../../src/engine/generation/sampling-params.ts";
 
 const VOCAB = 50257;
-const NONE: ReadonlySet<number> = new Set();
 
 /** Logits like a language model's: normal with std 2 (seeded). */
 function logitsOf(seed: number, vocab = VOCAB): Float32Array {
@@ -24,7 +23,7 @@ function logitsOf(seed: number, vocab = VOCAB): Float32Array {
 }
 
 function sampler(params: Partial<SamplingParams>, seed = 1, prompt: number[] = []): Sampler {
-  return new Sampler({ ...DEFAULT_SAMPLING, ...params }, new Rng(seed), VOCAB, prompt);
+  return new Sampler({ params: { ...DEFAULT_SAMPLING, ...params }, rng: new Rng(seed), vocab: VOCAB, promptIds: prompt });
 }
 
 /** The previous implementation (sort every candidate with a comparator), kept as the reference. */
@@ -84,7 +83,7 @@ describe("filters pick the same tokens as sorting the whole vocabulary", () => {
         const logits = logitsOf(1000 + row);
         const fast = sampler(params, row);
         const ref = new Rng(row);
-        for (let draw = 0; draw < 3; draw++) expect(fast.sample(logits, 0, NONE)).toBe(referenceSample(params, ref, logits));
+        for (let draw = 0; draw < 3; draw++) expect(fast.sample(logits, 0)).toBe(referenceSample(params, ref, logits));
       }
     });
   }
@@ -95,11 +94,11 @@ describe("each parameter", () => {
   const best = argmax(logits);
 
   test("temperature 0 is argmax; top_k 1, min_p 1 and a tiny top_p are greedy at any temperature", () => {
-    expect(sampler({ temperature: 0 }).sample(logits, 0, NONE)).toBe(best);
+    expect(sampler({ temperature: 0 }).sample(logits, 0)).toBe(best);
     for (let seed = 0; seed < 5; seed++) {
-      expect(sampler({ temperature: 1.5, topK: 1 }, seed).sample(logits, 0, NONE)).toBe(best);
-      expect(sampler({ temperature: 1.5, minP: 1 }, seed).sample(logits, 0, NONE)).toBe(best);
-      expect(sampler({ temperature: 1.5, topP: 1e-9 }, seed).sample(logits, 0, NONE)).toBe(best);
+      expect(sampler({ temperature: 1.5, topK: 1 }, seed).sample(logits, 0)).toBe(best);
+      expect(sampler({ temperature: 1.5, minP: 1 }, seed).sample(logits, 0)).toBe(best);
+      expect(sampler({ temperature: 1.5, topP: 1e-9 }, seed).sample(logits, 0)).toBe(best);
     }
   });
 
@@ -107,22 +106,22 @@ describe("each parameter", () => {
     const top3 = [...logits.keys()].sort((a, b) => logits[b]! - logits[a]!).slice(0, 3);
     const s = sampler({ temperature: 2, topK: 3 });
     const seen = new Set<number>();
-    for (let i = 0; i < 300; i++) seen.add(s.sample(logits, 0, NONE));
+    for (let i = 0; i < 300; i++) seen.add(s.sample(logits, 0));
     expect([...seen].sort()).toEqual([...top3].sort());
   });
 
   test("the same seed draws the same tokens; another seed draws others", () => {
     const draws = (seed: number) => {
       const s = sampler({ temperature: 1 }, seed);
-      return Array.from({ length: 20 }, () => s.sample(logits, 0, NONE));
+      return Array.from({ length: 20 }, () => s.sample(logits, 0));
     };
     expect(draws(3)).toEqual(draws(3));
     expect(draws(4)).not.toEqual(draws(3));
   });
 
   test("logit_bias +100 forces a token, -100 bans the favourite", () => {
-    expect(sampler({ temperature: 0, logitBias: new Map([[42, 100]]) }).sample(logits, 0, NONE)).toBe(42);
-    expect(sampler({ temperature: 0, logitBias: new Map([[best, -100]]) }).sample(logits, 0, NONE)).not.toBe(best);
+    expect(sampler({ temperature: 0, logitBias: new Map([[42, 100]]) }).sample(logits, 0)).toBe(42);
+    expect(sampler({ temperature: 0, logitBias: new Map([[best, -100]]) }).sample(logits, 0)).not.toBe(best);
   });
 
   test("presence and frequency penalties push generated tokens down; repetition penalty covers the prompt too", () => {
@@ -130,22 +129,82 @@ describe("each parameter", () => {
     flat[3] = 1;
     flat[5] = 0.9;
     const params = (p: Partial<SamplingParams>) => ({ ...DEFAULT_SAMPLING, temperature: 0, ...p });
-    const presence = new Sampler(params({ presencePenalty: 0.2 }), new Rng(1), 8, []);
-    expect(presence.sample(flat, 0, NONE)).toBe(3);
+    const presence = new Sampler({ params: params({ presencePenalty: 0.2 }), rng: new Rng(1), vocab: 8, promptIds: [] });
+    expect(presence.sample(flat, 0)).toBe(3);
     presence.accept(3);
-    expect(presence.sample(flat, 0, NONE)).toBe(5); // 1 - 0.2 < 0.9
-    const frequency = new Sampler(params({ frequencyPenalty: 0.06 }), new Rng(1), 8, []);
+    expect(presence.sample(flat, 0)).toBe(5); // 1 - 0.2 < 0.9
+    const frequency = new Sampler({ params: params({ frequencyPenalty: 0.06 }), rng: new Rng(1), vocab: 8, promptIds: [] });
     frequency.accept(3);
-    expect(frequency.sample(flat, 0, NONE)).toBe(3); // 1 - 0.06 > 0.9
+    expect(frequency.sample(flat, 0)).toBe(3); // 1 - 0.06 > 0.9
     frequency.accept(3);
-    expect(frequency.sample(flat, 0, NONE)).toBe(5); // 1 - 0.12 < 0.9
-    const repetition = new Sampler(params({ repetitionPenalty: 1.2 }), new Rng(1), 8, [3]);
-    expect(repetition.sample(flat, 0, NONE)).toBe(5); // 1 / 1.2 < 0.9, from the prompt alone
+    expect(frequency.sample(flat, 0)).toBe(5); // 1 - 0.12 < 0.9
+    const repetition = new Sampler({ params: params({ repetitionPenalty: 1.2 }), rng: new Rng(1), vocab: 8, promptIds: [3] });
+    expect(repetition.sample(flat, 0)).toBe(5); // 1 / 1.2 < 0.9, from the prompt alone
   });
 
   test("reads its row at an offset inside a batch's logits", () => {
     const batch = new Float32Array(VOCAB * 3);
     batch.set(logits, VOCAB * 2);
-    expect(sampler({ temperature: 0 }).sample(batch, VOCAB * 2, NONE)).toBe(best);
+    expect(sampler({ temperature: 0 }).sample(batch, VOCAB * 2)).toBe(best);
+  });
+});
+
+/** A mask (bit id&31 of word id>>5) allowing exactly `ids`. */
+function maskOf(ids: number[], vocab = VOCAB): Uint32Array {
+  const m = new Uint32Array(Math.ceil(vocab / 32));
+  for (const id of ids) m[id >>> 5]! |= 1 << (id & 31);
+  return m;
+}
+
+describe("the allowed-token mask", () => {
+  const logits = logitsOf(11);
+  const best = argmax(logits);
+
+  test("a mask allowing one token forces it, whatever the sampling parameters", () => {
+    const forced = best === 123 ? 124 : 123;
+    const settings: Partial<SamplingParams>[] = [
+      { temperature: 0 },
+      { temperature: 1.3 },
+      { temperature: 0.8, topK: 5 },
+      { temperature: 1, topP: 0.5, minP: 0.1 },
+      { temperature: 0, logitBias: new Map([[best, 100]]) },
+      { temperature: 1, presencePenalty: 1, repetitionPenalty: 1.5 },
+    ];
+    for (const p of settings) {
+      for (let seed = 0; seed < 5; seed++) expect(sampler(p, seed, [forced]).sample(logits, 0, maskOf([forced]))).toBe(forced);
+    }
+  });
+
+  test("disallowed tokens are never drawn; allowed ones keep their relative odds", () => {
+    const small = new Float32Array(64).map((_, i) => (i % 7) * 0.5); // favourites at 6, 13, 20, …
+    const allowed = [1, 2, 3, 4];
+    const s = new Sampler({ params: { ...DEFAULT_SAMPLING, temperature: 1 }, rng: new Rng(5), vocab: 64, promptIds: [] });
+    const counts = new Map<number, number>();
+    const draws = 4000;
+    for (let i = 0; i < draws; i++) {
+      const id = s.sample(small, 0, maskOf(allowed, 64));
+      counts.set(id, (counts.get(id) ?? 0) + 1);
+    }
+    expect([...counts.keys()].every((id) => allowed.includes(id))).toBe(true);
+    const z = allowed.reduce((sum, id) => sum + Math.exp(small[id]!), 0);
+    for (const id of allowed) expect(Math.abs((counts.get(id) ?? 0) / draws - Math.exp(small[id]!) / z)).toBeLessThan(0.03);
+    // greedy picks the best allowed token, not the best token
+    expect(sampler({ temperature: 0 }).sample(logits, 0, maskOf([best + 1 < VOCAB ? best + 1 : best - 1]))).not.toBe(best);
+  });
+
+  test("the mask is applied before logit bias: a +100 bias cannot bring back a forbidden token", () => {
+    const other = best === 7 ? 8 : 7;
+    expect(sampler({ temperature: 0, logitBias: new Map([[best, 100]]) }).sample(logits, 0, maskOf([other]))).toBe(other);
+  });
+
+  test("a null mask is unconstrained, and plain greedy never copies the row (reads it at its offset)", () => {
+    const batch = new Float32Array(VOCAB * 2);
+    batch.set(logits, VOCAB);
+    expect(sampler({ temperature: 0 }).sample(batch, VOCAB, null)).toBe(best);
+  });
+
+  test("a mask that allows nothing fails the step instead of emitting a forbidden token", () => {
+    expect(() => sampler({ temperature: 0 }).sample(logits, 0, new Uint32Array(Math.ceil(VOCAB / 32)))).toThrow(/allowed no token/);
+    expect(() => sampler({ temperature: 1 }).sample(logits, 0, new Uint32Array(0))).toThrow(/allowed no token/);
   });
 });

@@ -4,7 +4,7 @@
  * long prompts are chunked, the queue refuses with QueueFull) is checked here pass by pass.
  */
 import { describe, expect, setDefaultTimeout, test } from "bun:test";
-import { QueueFull } from "../../src/engine/engine-errors.ts";
+import { QueueFull, TooManySequences } from "../../src/engine/engine-errors.ts";
 import { toApiError } from "../../src/http/shared/error-mapping.ts";
 import type { GenerationEvent } from "../../src/engine/generation/generation-types.ts";
 import { collectTokens, loadTestTextModel, promptOf, request, watchForwards } from "./engine-kit.ts";
@@ -105,6 +105,92 @@ describe("admission", () => {
     results.forEach((r, i) => expect(r.tokens[0]).toHaveLength(4 + 3 * i));
     expect(Math.max(...calls.map((c) => c.batch))).toBe(3);
     expect(calls.some((c) => c.steps === 1 && c.batch === 3)).toBe(true);
+  });
+});
+
+describe("the batch cap (MAX_BATCH_SIZE) and MAX_QUEUE=0", () => {
+  test("a request with more sequences than the cap is refused at once with TooManySequences (no matter how idle)", async () => {
+    for (const mode of ["continuous", "naive"]) {
+      const model = await loadTestTextModel("test-gpt2", ["--batching", mode, "--max-batch-size", "2"]);
+      expect(() => model.scheduler.submit(request(promptOf(3), { n: 3 }))).toThrow(TooManySequences);
+      expect(() => model.scheduler.submit(request(promptOf(3), { n: 1, bestOf: 3 }))).toThrow(TooManySequences);
+      expect(model.scheduler.stats()).toEqual({ activeSequences: 0, queued: 0 });
+      const ok = await collectTokens(model.scheduler.submit(request(promptOf(3), { n: 2, maxTokens: 3 })));
+      expect(ok.tokens.map((t) => t.length)).toEqual([3, 3]);
+    }
+  });
+
+  test("naive mode: never more live sequences than the cap; the rest queue and start as loops end", async () => {
+    const model = await loadTestTextModel("test-gpt2", ["--batching", "naive", "--max-batch-size", "2", "--max-queue", "8"]);
+    const graph = model.scheduler["model"].graph;
+    const original = graph.forward.bind(graph);
+    let inFlight = 0;
+    let most = 0;
+    graph.forward = async (args) => {
+      most = Math.max(most, ++inFlight);
+      try {
+        return await original(args);
+      } finally {
+        inFlight--;
+      }
+    };
+    const runs = Array.from({ length: 5 }, (_, i) => model.scheduler.submit(request(promptOf(3 + i, i), { maxTokens: 6 })));
+    expect(model.scheduler.stats()).toEqual({ activeSequences: 2, queued: 3 });
+    const results = await Promise.all(runs.map((r) => collectTokens(r)));
+    results.forEach((r) => expect(r.tokens[0]).toHaveLength(6));
+    expect(most).toBe(2);
+    expect(model.scheduler.stats()).toEqual({ activeSequences: 0, queued: 0 });
+  });
+
+  test("MAX_QUEUE=0: an idle model accepts; a full batch refuses at once (0 waiting); room again after", async () => {
+    for (const mode of ["continuous", "naive"]) {
+      const model = await loadTestTextModel("test-gpt2", ["--batching", mode, "--max-batch-size", "1", "--max-queue", "0"]);
+      const abort = new AbortController();
+      const running = model.scheduler.submit(request(promptOf(4), { maxTokens: 500, signal: abort.signal }));
+      let refused: unknown = null;
+      try {
+        model.scheduler.submit(request(promptOf(4, 1)));
+      } catch (err) {
+        refused = err;
+      }
+      expect(refused).toBeInstanceOf(QueueFull);
+      expect(refused).toMatchObject({ waiting: 0, maxQueue: 0 });
+      abort.abort();
+      await collectTokens(running);
+      for (let i = 0; i < 100 && model.scheduler.stats().activeSequences > 0; i++) await Bun.sleep(5);
+      expect((await collectTokens(model.scheduler.submit(request(promptOf(4, 2), { maxTokens: 2 })))).tokens[0]).toHaveLength(2);
+    }
+  });
+});
+
+describe("best_of in the sequence group", () => {
+  test("holds every event back, then releases the n best by mean logprob, re-indexed, and counts the rest", async () => {
+    const model = await loadTestTextModel("test-gpt2");
+    const base = { maxTokens: 6, sampling: { temperature: 1, seed: 99 } };
+    // The same seeds draw the same candidates: the n = 4 run shows all of them.
+    const all: { tokens: number[]; mean: number }[] = [];
+    const lp = new Map<number, number[]>();
+    for await (const e of model.scheduler.submit(request(promptOf(7), { ...base, n: 4, logprobs: 0 }))) {
+      if (e.type === "delta") lp.set(e.index, [...(lp.get(e.index) ?? []), ...e.tokens.map((t) => t.logprob!)]);
+      if (e.type === "delta") all[e.index] = { tokens: [...(all[e.index]?.tokens ?? []), ...e.tokens.map((t) => t.id)], mean: 0 };
+    }
+    all.forEach((c, i) => (c.mean = lp.get(i)!.reduce((a, b) => a + b, 0) / lp.get(i)!.length));
+    const ranked = [...all].sort((a, b) => b.mean - a.mean).map((c) => c.tokens);
+
+    const calls = watchForwards(model.scheduler["model"].graph);
+    const events: GenerationEvent[] = [];
+    let passesAtFirstDelta = -1;
+    for await (const e of model.scheduler.submit(request(promptOf(7), { ...base, n: 2, bestOf: 4 }))) {
+      if (e.type === "delta" && passesAtFirstDelta < 0) passesAtFirstDelta = calls.length;
+      events.push(e);
+    }
+    expect(passesAtFirstDelta).toBe(calls.length); // nothing released before the last pass
+    const got = await collectTokens((async function* () {
+      yield* events;
+    })());
+    expect(got.tokens).toEqual(ranked.slice(0, 2));
+    expect(new Set(events.filter((e) => e.type === "delta" || e.type === "finish").map((e) => (e as { index: number }).index))).toEqual(new Set([0, 1]));
+    expect(events.filter((e) => e.type === "discarded")).toEqual([{ type: "discarded", completionTokens: 12 }]);
   });
 });
 

@@ -1,22 +1,32 @@
-import { asGenerationError, type EngineError } from "../engine-errors.ts";
+import { asGenerationError, EngineError } from "../engine-errors.ts";
 import type { DecoderGraph } from "../runtime/decoder-graph.ts";
 import { dropRow, gatherRows, type KvCache, type RowSource } from "../runtime/kv-cache.ts";
 import type { GeneratedToken } from "./generation-types.ts";
 import { logSoftmax, topK } from "./logprobs.ts";
+import { askMasks, settleMasks, type RowMask } from "./row-masks.ts";
 import type { Sequence } from "./sequence.ts";
 import type { SequenceGroup } from "./sequence-group.ts";
 
 /** Rebuild the cache once leading padding is more than 1/8 of it (every step copies the whole cache anyway). */
 const PADDING_REBUILD_FRACTION = 8;
 
-/** Where a loop gets its next group to prefill, given how many sequences are running. */
-export type Admission = (active: number) => SequenceGroup | null;
+export interface BatchLoopOptions {
+  graph: DecoderGraph;
+  vocab: number;
+  /** Prompt tokens per prefill pass. */
+  prefillChunk: number;
+  /** Where the loop gets its next group once the last one has joined, given how many sequences run (none: only what is handed to `take`). */
+  admit?: (active: number) => SequenceGroup | null;
+  /** The loop stopped: no sequence left and nothing to admit. */
+  onIdle?: () => void;
+}
 
 /**
- * The generation loop of one batch. Each turn it prefills one chunk of a waiting prompt (if there is room),
+ * The generation loop of one batch. Each turn it prefills one chunk of a waiting prompt (if there is one),
  * lets finished prompts' sequences join, and runs ONE batched decode step over every live sequence. Rows
  * leave as soon as they finish or their client goes away; the KV cache is regathered only when membership
- * changes, otherwise each step's present tensors are the next step's past.
+ * changes, otherwise each step's present tensors are the next step's past. Constrained rows are asked for
+ * their masks before each pass and answer while it runs; a row whose constraint fails ends its request alone.
  */
 export class BatchLoop {
   private active: Sequence[] = [];
@@ -25,21 +35,31 @@ export class BatchLoop {
   private joiners = new Map<Sequence, RowSource>();
   private running = false;
   private readonly promptScratch: Float32Array;
+  private readonly graph: DecoderGraph;
+  private readonly vocab: number;
 
-  constructor(
-    private readonly graph: DecoderGraph,
-    private readonly vocab: number,
-    private readonly prefillChunk: number,
-    private readonly admit: Admission,
-    private readonly onIdle: () => void = () => {},
-  ) {
-    this.cache = graph.emptyCache(0);
-    this.promptScratch = new Float32Array(vocab);
+  constructor(private readonly opts: BatchLoopOptions) {
+    this.graph = opts.graph;
+    this.vocab = opts.vocab;
+    this.cache = opts.graph.emptyCache(0);
+    this.promptScratch = new Float32Array(opts.vocab);
   }
 
   /** Sequences decoding now, plus those of the prompt being prefilled. */
   get liveSequences(): number {
-    return this.active.length + this.joiners.size + (this.prefilling?.request.n ?? 0);
+    return this.active.length + this.joiners.size + (this.prefilling?.size ?? 0);
+  }
+
+  /** No prompt is being prefilled: a group handed over now starts at the next turn. */
+  get readyForPrompt(): boolean {
+    return this.prefilling === null;
+  }
+
+  /** Prefill this group next (only when `readyForPrompt`), and run. */
+  take(group: SequenceGroup): void {
+    if (this.prefilling) throw new Error("BatchLoop.take: a prompt is already being prefilled");
+    this.prefilling = group;
+    this.kick();
   }
 
   /** Start the loop if it is not running; it stops by itself when there is no work. */
@@ -47,6 +67,10 @@ export class BatchLoop {
     if (this.running) return;
     this.running = true;
     void this.run();
+  }
+
+  private admit(active: number): SequenceGroup | null {
+    return this.opts.admit?.(active) ?? null;
   }
 
   private async run(): Promise<void> {
@@ -65,7 +89,7 @@ export class BatchLoop {
     } finally {
       this.running = false;
       this.cache = this.graph.emptyCache(0);
-      this.onIdle();
+      this.opts.onIdle?.();
     }
   }
 
@@ -79,14 +103,16 @@ export class BatchLoop {
     }
     const wantPrompt = req.promptLogprobs !== null;
     if (req.maxTokens === 0 && !wantPrompt) {
-      this.finishPrompt(g, null);
+      this.finishPrompt(g, null, []);
       return;
     }
     try {
       const start = g.prefilled;
-      const end = Math.min(prompt.length, start + this.prefillChunk);
+      const end = Math.min(prompt.length, start + this.opts.prefillChunk);
       const steps = end - start;
       const past = g.cache ?? this.graph.emptyCache(1);
+      // The last chunk's logits are sampled: ask the constraints now, so they answer while the pass runs.
+      const asked = end === prompt.length && req.maxTokens > 0 ? askMasks(g.sequences) : null;
       const res = await this.graph.forward({
         tokens: prompt.slice(start, end),
         mask: new Array(end).fill(1),
@@ -100,8 +126,9 @@ export class BatchLoop {
       g.prefilled = end;
       if (wantPrompt) this.scorePrompt(g, res.logits, start, end);
       if (end < prompt.length) return;
+      const masks = await settleMasks(asked, g.size);
       const lastOffset = (res.kept - 1) * res.vocab;
-      this.finishPrompt(g, { logits: res.logits, offset: lastOffset });
+      this.finishPrompt(g, { logits: res.logits, offset: lastOffset }, masks);
     } catch (err) {
       g.fail(asGenerationError(err));
       this.prefilling = null;
@@ -124,7 +151,7 @@ export class BatchLoop {
     g.carryLogits = logits.slice((end - 1 - start) * this.vocab, (end - start) * this.vocab);
   }
 
-  private finishPrompt(g: SequenceGroup, last: { logits: Float32Array; offset: number } | null): void {
+  private finishPrompt(g: SequenceGroup, last: { logits: Float32Array; offset: number } | null, masks: RowMask[]): void {
     this.prefilling = null;
     const req = g.request;
     const promptLogprobs: (GeneratedToken | null)[] | null = req.promptLogprobs !== null ? g.promptLogprobs : null;
@@ -134,10 +161,10 @@ export class BatchLoop {
       else for (const s of g.sequences) s.finish("length");
       return;
     }
-    for (const s of g.sequences) {
-      s.step(last.logits, last.offset);
+    g.sequences.forEach((s, i) => {
+      if (!stepRow(s, last.logits, last.offset, masks[i] ?? null)) return;
       if (!s.finished) this.joiners.set(s, { cache: g.cache!, row: 0 });
-    }
+    });
     g.cache = null;
     g.carryLogits = null;
   }
@@ -155,22 +182,30 @@ export class BatchLoop {
       positions[b] = BigInt(s.kvLen);
       mask.fill(1n, b * (T + 1) + T - s.kvLen, (b + 1) * (T + 1));
     });
+    const asked = askMasks(rows);
+    let res: Awaited<ReturnType<DecoderGraph["forward"]>>;
     try {
-      const res = await this.graph.forward({ tokens, mask, positions, batch: B, steps: 1, past: this.cache, lastOnly: true });
-      this.cache = res.present;
-      rows.forEach((s, b) => {
-        s.kvLen++;
-        if (s.cancelled || s.finished) return;
-        s.step(res.logits, (b * res.kept + res.kept - 1) * res.vocab);
-      });
+      res = await this.graph.forward({ tokens, mask, positions, batch: B, steps: 1, past: this.cache, lastOnly: true });
     } catch (err) {
+      // The pass failed for every row: each request in the batch ends with the error (once per group).
       const error = asGenerationError(err);
-      const groups = new Set(rows.map((s) => s.request));
-      for (const s of rows) s.finished = true;
       this.active = [];
       this.cache = this.graph.emptyCache(0);
-      for (const s of rows) if (groups.delete(s.request)) failRequest(s, error);
+      const failed = new Set<SequenceGroup["request"]>();
+      for (const s of rows) {
+        if (failed.has(s.request)) continue;
+        failed.add(s.request);
+        s.failWith(error); // its group closes all of the request's sequences
+      }
+      return;
     }
+    this.cache = res.present;
+    const masks = await settleMasks(asked, B);
+    rows.forEach((s, b) => {
+      s.kvLen++;
+      if (s.cancelled || s.finished) return;
+      stepRow(s, res.logits, (b * res.kept + res.kept - 1) * res.vocab, masks[b] ?? null);
+    });
   }
 
   /**
@@ -211,6 +246,18 @@ export class BatchLoop {
   }
 }
 
-function failRequest(s: Sequence, error: EngineError): void {
-  s.failWith(error);
+/**
+ * One row's token from its logits. A failure that belongs to this row alone (its constraint threw or allowed
+ * nothing) ends its request and leaves the rest of the batch running. False when the row failed.
+ */
+function stepRow(s: Sequence, logits: Float32Array, offset: number, mask: RowMask): boolean {
+  if (s.finished) return false;
+  try {
+    if (mask instanceof EngineError) throw mask;
+    s.step(logits, offset, mask);
+    return true;
+  } catch (err) {
+    s.failWith(asGenerationError(err));
+    return false;
+  }
 }

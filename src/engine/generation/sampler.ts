@@ -1,141 +1,72 @@
+import { GenerationFailed } from "../engine-errors.ts";
+import { applyAllowedTokenMask } from "./logits/allowed-token-mask.ts";
+import { LogitBias } from "./logits/logit-bias.ts";
+import type { LogitsProcessor } from "./logits/logits-processor.ts";
+import { OutputPenalties } from "./logits/output-penalties.ts";
+import { RepetitionPenalty } from "./logits/repetition-penalty.ts";
+import { argmax, TokenDraw } from "./logits/token-draw.ts";
 import type { Rng } from "./rng.ts";
 import type { SamplingParams } from "./sampling-params.ts";
-import { TopCandidates } from "./top-candidates.ts";
+
+export { argmax };
+
+export interface SamplerOptions {
+  params: SamplingParams;
+  rng: Rng;
+  vocab: number;
+  /** The prompt, which the repetition penalty covers too. */
+  promptIds: readonly number[];
+}
 
 /**
- * Turns one row of raw logits into the next token: bias and penalties, then temperature, top-k, top-p and
- * min-p, then a draw from the seeded RNG (or argmax when temperature is 0). Works on a scratch copy so the
- * raw logits stay intact for log-probabilities.
+ * Turns one row of raw logits into a sequence's next token: the allowed-token mask (structured output), then
+ * the request's logits processors (logit bias, repetition penalty, presence/frequency penalties), then the
+ * draw (temperature, min-p, top-k, top-p, seeded RNG). Works on a scratch copy so the raw logits stay intact
+ * for log-probabilities; plain greedy with nothing to apply reads the row in place.
  */
 export class Sampler {
   private readonly scratch: Float32Array;
-  /** Output-token counts for presence/frequency penalties. */
-  private readonly outputCounts = new Map<number, number>();
-  /** Every token seen (prompt + output) for the repetition penalty. */
-  private readonly seen: Set<number>;
-  private readonly candidates: TopCandidates;
+  private readonly processors: LogitsProcessor[];
+  private readonly draw: TokenDraw;
 
-  constructor(
-    private readonly params: SamplingParams,
-    private readonly rng: Rng,
-    vocab: number,
-    promptIds: readonly number[],
-  ) {
-    this.scratch = new Float32Array(vocab);
-    this.candidates = new TopCandidates(vocab);
-    this.seen = params.repetitionPenalty !== 1 ? new Set(promptIds) : new Set();
+  constructor(opts: SamplerOptions) {
+    this.scratch = new Float32Array(opts.vocab);
+    this.processors = logitsProcessors(opts.params, opts.promptIds);
+    this.draw = new TokenDraw(opts.params, opts.rng, opts.vocab);
   }
 
-  /** No bias or penalty touches the logits. */
-  private get unmodified(): boolean {
-    const p = this.params;
-    return p.logitBias.size === 0 && p.repetitionPenalty === 1 && p.presencePenalty === 0 && p.frequencyPenalty === 0;
-  }
-
-  /** Record a token this sequence produced. */
+  /** Record the token this sequence took (the penalties count it). */
   accept(id: number): void {
-    this.outputCounts.set(id, (this.outputCounts.get(id) ?? 0) + 1);
-    if (this.params.repetitionPenalty !== 1) this.seen.add(id);
+    for (const p of this.processors) p.accept?.(id);
   }
 
-  sample(logits: Float32Array, offset: number, suppress: ReadonlySet<number>): number {
-    const p = this.params;
+  /** The next token from `logits[offset .. offset+vocab)`; `mask` (when not null) says which tokens are allowed. */
+  sample(logits: Float32Array, offset: number, mask: Uint32Array | null = null): number {
     const x = this.scratch;
-    const vocab = x.length;
-    // Plain greedy needs no scratch copy of the row.
-    if (p.temperature === 0 && this.unmodified && suppress.size === 0) return argmax(logits.subarray(offset, offset + vocab));
-    x.set(logits.subarray(offset, offset + vocab));
-    for (const [id, bias] of p.logitBias) if (id < vocab) x[id] = x[id]! + bias;
-    if (p.repetitionPenalty !== 1) {
-      for (const id of this.seen) {
-        const v = x[id]!;
-        x[id] = v > 0 ? v / p.repetitionPenalty : v * p.repetitionPenalty;
-      }
+    const row = logits.subarray(offset, offset + x.length);
+    if (this.draw.greedy && this.processors.length === 0 && mask === null) return argmax(row);
+    x.set(row);
+    if (mask !== null) applyAllowedTokenMask(x, mask);
+    for (const p of this.processors) p.apply(x);
+    const id = this.draw.pick(x);
+    if (mask === null) return id >= 0 ? id : argmax(row);
+    // Greedy argmax returns 0 when nothing is finite; a draw returns -1: neither may pass a token the mask forbids.
+    if (id < 0 || !allows(mask, id) || row[id] === -Infinity) {
+      throw new GenerationFailed("the token constraint allowed only tokens the model gives no probability");
     }
-    if (p.presencePenalty !== 0 || p.frequencyPenalty !== 0) {
-      for (const [id, count] of this.outputCounts) x[id] = x[id]! - (p.presencePenalty + p.frequencyPenalty * count);
-    }
-    for (const id of suppress) if (id < vocab) x[id] = -Infinity;
-
-    if (p.temperature === 0) return argmax(x);
-
-    const invT = 1 / p.temperature;
-    let max = -Infinity;
-    for (let i = 0; i < vocab; i++) if (x[i]! > max) max = x[i]!;
-    if (max === -Infinity) return argmax(logits.subarray(offset, offset + vocab));
-    // probabilities (unnormalised) in place
-    let total = 0;
-    for (let i = 0; i < vocab; i++) {
-      const e = Math.exp((x[i]! - max) * invT);
-      x[i] = e;
-      total += e;
-    }
-    const needsFilter = (p.topK > 0 && p.topK < vocab) || p.topP < 1 || p.minP > 0;
-    if (!needsFilter) return this.draw(x, total);
-
-    // Candidates: tokens above the min-p floor (relative to the top probability, exp(0) = 1 before
-    // normalising), most probable first; top-k keeps the first k, top-p the shortest prefix holding p of
-    // what remains. Only as many are sorted as those filters can reach.
-    const floor = p.minP > 0 ? p.minP : 0;
-    const cands = this.candidates;
-    let keep: number;
-    let candTotal = 0;
-    if (p.topK > 0) {
-      keep = Math.min(cands.gather(x, floor, p.topK, 0), p.topK);
-      for (let i = 0; i < keep; i++) candTotal += x[cands.ids[i]!]!;
-    } else {
-      for (let i = 0; i < vocab; i++) if (x[i]! > 0 && x[i]! >= floor) candTotal += x[i]!;
-      // top-p needs the prefix that holds its mass (with a margin for summation order); min-p alone, all.
-      keep = cands.gather(x, floor, p.topP < 1 ? 1 : Infinity, p.topP < 1 ? p.topP * candTotal * (1 + 1e-6) : Infinity);
-    }
-    if (p.topP < 1) {
-      let cut = nucleus(x, cands.ids, keep, p.topP * candTotal);
-      // Rounding left the gathered prefix just short of the mass: sort every candidate and look again.
-      if (cut < 0 && p.topK === 0) cut = nucleus(x, cands.ids, (keep = cands.gather(x, floor, Infinity, Infinity)), p.topP * candTotal);
-      if (cut > 0) keep = cut;
-    }
-    let kept = 0;
-    for (let i = 0; i < keep; i++) kept += x[cands.ids[i]!]!;
-    let r = this.rng.next() * kept;
-    for (let i = 0; i < keep; i++) {
-      r -= x[cands.ids[i]!]!;
-      if (r < 0) return cands.ids[i]!;
-    }
-    return cands.ids[keep - 1]!;
-  }
-
-  private draw(probs: Float32Array, total: number): number {
-    let r = this.rng.next() * total;
-    let last = 0;
-    for (let i = 0; i < probs.length; i++) {
-      const v = probs[i]!;
-      if (v <= 0) continue;
-      last = i;
-      r -= v;
-      if (r < 0) return i;
-    }
-    return last;
+    return id;
   }
 }
 
-/** Length of the shortest prefix of `ids` whose probabilities reach `mass` (-1 when none does). */
-function nucleus(x: Float32Array, ids: Int32Array, count: number, mass: number): number {
-  let acc = 0;
-  for (let i = 0; i < count; i++) {
-    acc += x[ids[i]!]!;
-    if (acc >= mass) return i + 1;
-  }
-  return -1;
+/** The processors a request's parameters switch on, in the order they apply. */
+function logitsProcessors(p: SamplingParams, promptIds: readonly number[]): LogitsProcessor[] {
+  const list: LogitsProcessor[] = [];
+  if (p.logitBias.size > 0) list.push(new LogitBias(p.logitBias));
+  if (p.repetitionPenalty !== 1) list.push(new RepetitionPenalty(p.repetitionPenalty, promptIds));
+  if (p.presencePenalty !== 0 || p.frequencyPenalty !== 0) list.push(new OutputPenalties(p.presencePenalty, p.frequencyPenalty));
+  return list;
 }
 
-export function argmax(x: Float32Array): number {
-  let best = 0;
-  let bestV = -Infinity;
-  for (let i = 0; i < x.length; i++) {
-    if (x[i]! > bestV) {
-      bestV = x[i]!;
-      best = i;
-    }
-  }
-  return best;
+function allows(mask: Uint32Array, id: number): boolean {
+  return (((mask[id >>> 5] ?? 0) >>> (id & 31)) & 1) === 1;
 }

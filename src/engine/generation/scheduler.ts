@@ -1,85 +1,118 @@
-import { QueueFull } from "../engine-errors.ts";
+import { QueueFull, TooManySequences } from "../engine-errors.ts";
 import type { DecoderGraph } from "../runtime/decoder-graph.ts";
-import type { TextTokenizer } from "../tokenizer/text-tokenizer.ts";
 import { BatchLoop } from "./batch-loop.ts";
 import { EventQueue } from "./event-queue.ts";
-import type { GenerationEvent, GenerationRequest } from "./generation-types.ts";
+import { sequenceCount, type GenerationEvent, type GenerationRequest } from "./generation-types.ts";
 import { SequenceGroup } from "./sequence-group.ts";
+import type { SequenceModel } from "./sequence.ts";
 
 export interface SchedulerOptions {
+  /** Most sequences decoded at once, in either mode. */
   maxBatchSize: number;
+  /** Most requests waiting for room; 0: a request that cannot start at once is refused. */
   maxQueue: number;
   prefillChunk: number;
   /** continuous: one batched loop for all requests; naive: one loop per request (the seed-style baseline). */
   mode: "continuous" | "naive";
 }
 
-export interface SchedulerModel {
+export interface SchedulerModel extends SequenceModel {
   graph: DecoderGraph;
-  tokenizer: TextTokenizer;
-  vocab: number;
-  contextLength: number;
-  stopTokenIds: ReadonlySet<number>;
 }
 
 /**
- * Per-model admission: requests wait in a bounded queue and join the running batch as slots free up. A full
- * queue refuses with QueueFull (a retry hint included); a waiting request whose client leaves is dropped.
+ * Per-model admission. A request starts at once when nothing waits before it and its sequences fit under
+ * MAX_BATCH_SIZE beside those running (continuous: and the loop is not busy prefilling another prompt);
+ * otherwise it waits in a bounded queue and starts as rows free up. A full queue refuses with QueueFull
+ * (MAX_QUEUE=0: never queued); a request that could never fit refuses with TooManySequences; a waiting request
+ * whose client leaves is dropped from the queue.
  */
 export class Scheduler {
+  /** Groups waiting for room, oldest first. */
   private readonly queue: SequenceGroup[] = [];
+  /** naive mode: one loop per running group. */
   private readonly loops = new Set<BatchLoop>();
   private readonly shared: BatchLoop | null;
-  private readonly maxBatch: number;
+  /** The most sequences this model decodes together. */
+  readonly maxSequences: number;
+  /** Where that limit comes from, for messages. */
+  readonly limitSource: string;
 
   constructor(
     private readonly model: SchedulerModel,
     private readonly opts: SchedulerOptions,
   ) {
     // Without position_ids a left-padded row would get wrong positions: such graphs run one sequence at a time.
-    this.maxBatch = model.graph.hasPositionIds ? opts.maxBatchSize : 1;
-    this.shared = opts.mode === "continuous" ? new BatchLoop(model.graph, model.vocab, opts.prefillChunk, (active) => this.next(active)) : null;
+    this.maxSequences = model.graph.hasPositionIds ? opts.maxBatchSize : 1;
+    this.limitSource = model.graph.hasPositionIds
+      ? `MAX_BATCH_SIZE=${opts.maxBatchSize}`
+      : "its graph has no position_ids input, so it decodes one sequence at a time";
+    this.shared = opts.mode === "continuous"
+      ? new BatchLoop({ graph: model.graph, vocab: model.vocab, prefillChunk: opts.prefillChunk, admit: (active) => this.next(active) })
+      : null;
   }
 
   submit(request: GenerationRequest): EventQueue<GenerationEvent> {
+    const size = sequenceCount(request);
+    if (size > this.maxSequences) throw new TooManySequences(size, this.maxSequences);
     this.dropAbandoned();
-    const waiting = this.opts.mode === "continuous" ? this.queue.length : Math.max(0, this.loops.size - this.opts.maxBatchSize);
-    if (waiting >= this.opts.maxQueue) {
-      throw new QueueFull(this.queue.length, this.opts.maxQueue);
-    }
+    const startsNow = this.queue.length === 0 && this.hasRoomFor(size);
+    if (!startsNow && this.queue.length >= this.opts.maxQueue) throw new QueueFull(this.queue.length, this.opts.maxQueue);
     const events = new EventQueue<GenerationEvent>();
     const group = new SequenceGroup(request, this.model, events);
-    if (this.shared) {
+    if (startsNow) this.start(group);
+    else {
       this.queue.push(group);
       request.signal.addEventListener("abort", () => this.dropAbandoned(), { once: true });
-      this.shared.kick();
-    } else {
-      let taken = false;
-      const loop = new BatchLoop(
-        this.model.graph,
-        this.model.vocab,
-        this.opts.prefillChunk,
-        () => (taken ? null : ((taken = true), group)),
-        () => this.loops.delete(loop),
-      );
-      this.loops.add(loop);
-      loop.kick();
     }
     return events;
   }
 
-  /** Sequences in a batch or being prefilled, and requests waiting for a slot. */
+  /** Sequences in a batch or being prefilled, and requests waiting for room. */
   stats(): { activeSequences: number; queued: number } {
-    let active = this.shared?.liveSequences ?? 0;
-    for (const l of this.loops) active += l.liveSequences;
-    return { activeSequences: active, queued: this.queue.length };
+    return { activeSequences: this.liveSequences(), queued: this.queue.length };
   }
 
+  private liveSequences(): number {
+    let live = this.shared?.liveSequences ?? 0;
+    for (const l of this.loops) live += l.liveSequences;
+    return live;
+  }
+
+  private hasRoomFor(size: number): boolean {
+    if (this.shared && !this.shared.readyForPrompt) return false;
+    return this.liveSequences() + size <= this.maxSequences;
+  }
+
+  private start(group: SequenceGroup): void {
+    if (this.shared) {
+      this.shared.take(group);
+      return;
+    }
+    const loop: BatchLoop = new BatchLoop({
+      graph: this.model.graph,
+      vocab: this.model.vocab,
+      prefillChunk: this.opts.prefillChunk,
+      onIdle: () => {
+        this.loops.delete(loop);
+        this.startWaiting();
+      },
+    });
+    this.loops.add(loop);
+    loop.take(group);
+  }
+
+  /** naive mode: start queued groups while they fit. */
+  private startWaiting(): void {
+    this.dropAbandoned();
+    while (this.queue.length > 0 && this.liveSequences() + this.queue[0]!.size <= this.maxSequences) this.start(this.queue.shift()!);
+  }
+
+  /** continuous mode: the shared loop's next prompt, when its sequences fit beside the `active` ones. */
   private next(active: number): SequenceGroup | null {
     this.dropAbandoned();
     const head = this.queue[0];
-    if (!head) return null;
-    if (active > 0 && active + head.request.n > this.maxBatch) return null;
+    if (!head || active + head.size > this.maxSequences) return null;
     return this.queue.shift()!;
   }
 

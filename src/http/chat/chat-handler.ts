@@ -1,15 +1,13 @@
-import type { GeneratedToken } from "../../engine/generation/generation-types.ts";
-import type { TextModel } from "../../engine/text-model.ts";
 import { invalidRequest } from "../shared/api-error.ts";
-import { checkContext, checkN, samplingParams, stopStrings } from "../shared/generation-params.ts";
+import { accumulateAll, ChoiceAccumulator } from "../shared/choice-accumulator.ts";
+import { checkContext, checkN, checkSequencesFit, samplingParams, stopStrings } from "../shared/generation-params.ts";
 import { newId, unixSeconds } from "../shared/ids.ts";
-import type { TaggedEvent } from "../shared/merge-events.ts";
 import { textModel, type ServerContext } from "../shared/server-context.ts";
 import { sseResponse } from "../shared/sse-response.ts";
 import { linkedAbort, submitGeneration } from "../shared/submit-generation.ts";
-import { chatLogprobs } from "./chat-logprobs.ts";
+import { chatBody, chatChunks, type ChatFormat } from "./chat-format.ts";
 import { templateMessages } from "./chat-messages.ts";
-import type { ChatChunk, ChatRequest, ChatResponse } from "./chat-schema.ts";
+import type { ChatRequest, ChatResponse } from "./chat-schema.ts";
 
 /** POST /v1/chat/completions: render the model's chat template, generate, answer in OpenAI's chat shapes. */
 export async function handleChat(ctx: ServerContext, body: ChatRequest, clientSignal?: AbortSignal): Promise<Response | ChatResponse> {
@@ -33,6 +31,7 @@ export async function handleChat(ctx: ServerContext, body: ChatRequest, clientSi
   const promptIds = model.tokenizer.encode(rendered, false);
   const n = body.n ?? 1;
   checkN(n, "n", ctx.settings);
+  checkSequencesFit(model, n, "n");
   const requested = body.max_completion_tokens ?? body.max_tokens ?? null;
   const maxTokens = requested ?? Math.max(0, model.contextLength - promptIds.length);
   if (requested === null) checkContext(model, promptIds.length, 1, "messages"); // room for at least one token
@@ -50,18 +49,18 @@ export async function handleChat(ctx: ServerContext, body: ChatRequest, clientSi
     ignoreEos: body.ignore_eos ?? false,
     logprobs: wantLogprobs ? (body.top_logprobs ?? 0) : null,
     promptLogprobs: null,
-    scoreSequences: false,
     signal: abort.signal,
   }], abort);
-  const frame = { id: newId("chatcmpl"), created: unixSeconds(), model: body.model };
+  const format: ChatFormat = { model, frame: { id: newId("chatcmpl"), created: unixSeconds(), model: body.model }, n, logprobs: wantLogprobs };
+  const acc = new ChoiceAccumulator({ prompts: 1, choicesPerPrompt: n });
   if (body.stream) {
-    return sseResponse(streamChunks(model, frame, n, wantLogprobs, body.stream_options?.include_usage ?? false, events), {
+    return sseResponse(chatChunks(events, acc, { ...format, includeUsage: body.stream_options?.include_usage ?? false }), {
       pingMs: ctx.settings.ssePingMs,
       onClose: () => abort.abort(),
     });
   }
   try {
-    return await collect(model, frame, n, wantLogprobs, events);
+    return chatBody(await accumulateAll(events, acc), format);
   } finally {
     abort.abort();
   }
@@ -78,72 +77,4 @@ function refuseUnsupported(body: ChatRequest): void {
   if (body.tool_choice !== undefined && body.tool_choice !== null && body.tool_choice !== "none") {
     throw invalidRequest("'tool_choice' is not supported yet by this server.", "tool_choice", "unsupported_parameter");
   }
-}
-
-async function collect(model: TextModel, frame: { id: string; created: number; model: string }, n: number, wantLogprobs: boolean, events: AsyncIterable<TaggedEvent>): Promise<ChatResponse> {
-  const texts = new Array<string>(n).fill("");
-  const tokens: GeneratedToken[][] = Array.from({ length: n }, () => []);
-  const finish = new Array<"stop" | "length" | null>(n).fill(null);
-  let promptTokens = 0;
-  let completionTokens = 0;
-  for await (const { event } of events) {
-    if (event.type === "error") throw event.error;
-    if (event.type === "prompt") promptTokens += event.promptTokens;
-    else if (event.type === "delta") {
-      texts[event.index] += event.text;
-      tokens[event.index]!.push(...event.tokens);
-    } else {
-      finish[event.index] = event.reason;
-      completionTokens += event.completionTokens;
-    }
-  }
-  return {
-    id: frame.id,
-    object: "chat.completion",
-    created: frame.created,
-    model: frame.model,
-    choices: texts.map((content, index) => ({
-      index,
-      message: { role: "assistant", content, refusal: null },
-      logprobs: wantLogprobs ? { content: chatLogprobs(model, tokens[index]!), refusal: null } : null,
-      finish_reason: finish[index] ?? "length",
-    })),
-    usage: { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens },
-  };
-}
-
-async function* streamChunks(
-  model: TextModel,
-  frame: { id: string; created: number; model: string },
-  n: number,
-  wantLogprobs: boolean,
-  includeUsage: boolean,
-  events: AsyncIterable<TaggedEvent>,
-): AsyncIterable<ChatChunk> {
-  const chunk = (choices: ChatChunk["choices"], usage?: ChatChunk["usage"]): ChatChunk => ({
-    id: frame.id,
-    object: "chat.completion.chunk",
-    created: frame.created,
-    model: frame.model,
-    choices,
-    ...(includeUsage ? { usage: usage ?? null } : {}),
-  });
-  for (let index = 0; index < n; index++) {
-    yield chunk([{ index, delta: { role: "assistant", content: "" }, logprobs: null, finish_reason: null }]);
-  }
-  let promptTokens = 0;
-  let completionTokens = 0;
-  for await (const { event } of events) {
-    if (event.type === "error") throw event.error;
-    if (event.type === "prompt") promptTokens += event.promptTokens;
-    else if (event.type === "delta") {
-      if (event.text === "" && !wantLogprobs) continue;
-      const logprobs = wantLogprobs ? { content: chatLogprobs(model, event.tokens), refusal: null } : null;
-      yield chunk([{ index: event.index, delta: { content: event.text }, logprobs, finish_reason: null }]);
-    } else {
-      completionTokens += event.completionTokens;
-      yield chunk([{ index: event.index, delta: {}, logprobs: null, finish_reason: event.reason }]);
-    }
-  }
-  if (includeUsage) yield chunk([], { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens });
 }

@@ -58,6 +58,17 @@ export function checkN(n: number, param: string, settings: Settings): void {
   if (n > settings.maxN) throw invalidRequest(`'${param}' may be at most ${settings.maxN} on this server (MAX_N), got ${n}.`, param);
 }
 
+/** A request's sequences (n, or best_of) must fit the model's batch, or it could never start. */
+export function checkSequencesFit(model: TextModel, sequences: number, param: "n" | "best_of"): void {
+  const limit = model.scheduler.maxSequences;
+  if (sequences > limit) {
+    throw invalidRequest(
+      `'${param}' may be at most ${limit} for model '${model.spec.id}', the most sequences it decodes together (${model.scheduler.limitSource}); got ${sequences}.`,
+      param,
+    );
+  }
+}
+
 /** Prompt plus requested tokens must fit the context: no silent truncation. */
 export function checkContext(model: TextModel, promptTokens: number, maxTokens: number, param: string): void {
   if (promptTokens + maxTokens > model.contextLength) {
