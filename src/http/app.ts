@@ -5,12 +5,11 @@ import { chatRoute } from "./chat/chat-route.ts";
 import { completionRoute } from "./completions/completion-route.ts";
 import { CorsPolicy } from "./cors/cors-policy.ts";
 import { embeddingRoute } from "./embeddings/embedding-route.ts";
-import { frontDoor } from "./front-door.ts";
+import { frontDoor } from "./front-door/front-door.ts";
 import { healthRoutes } from "./health/health-routes.ts";
 import { InFlightRequests } from "./lifecycle/in-flight.ts";
 import { modelRoutes } from "./models/model-routes.ts";
 import { metricsRoute } from "./observability/metrics-route.ts";
-import { noteRequestError } from "./observability/request-scope.ts";
 import { ServerMetrics } from "./observability/server-metrics.ts";
 import { errorResponse, frameworkError } from "./shared/error-response.ts";
 import type { ServerContext } from "./shared/server-context.ts";
@@ -25,9 +24,7 @@ export interface AppParts {
 export function buildApp(ctx: ServerContext, parts: AppParts = defaultParts(ctx)) {
   const app = new Elysia()
     .onError(({ code, error, request }) => {
-      const e = frameworkError(code, error, new URL(request.url).pathname, request.method);
-      noteRequestError(e.code);
-      return errorResponse(e);
+      return errorResponse(frameworkError(code, error, new URL(request.url).pathname, request.method));
     })
     .use(healthRoutes(ctx, parts.inFlight))
     .use(modelRoutes(ctx))

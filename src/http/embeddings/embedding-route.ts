@@ -1,5 +1,5 @@
 import { Elysia } from "elysia";
-import { noteRequestUsage } from "../observability/request-scope.ts";
+import { currentObservation } from "../observability/request-observation.ts";
 import { readJsonBody } from "../shared/read-json-body.ts";
 import type { ServerContext } from "../shared/server-context.ts";
 import { embeddingsDisabled, handleEmbeddings } from "./embedding-handler.ts";
@@ -11,7 +11,7 @@ export function embeddingRoute(ctx: ServerContext) {
     async ({ request }) => {
       if (!ctx.settings.enableEmbeddings) throw embeddingsDisabled();
       const res = await handleEmbeddings(ctx, await readJsonBody(request, EmbeddingRequestSchema, ctx.settings.maxBodyBytes));
-      noteRequestUsage(res.usage.prompt_tokens);
+      currentObservation()?.noteUsage(res.usage.prompt_tokens);
       return res;
     },
     { parse: "none" },

@@ -1,5 +1,5 @@
 import type { Logger } from "../../observability/logger.ts";
-import type { RequestRecord } from "./request-scope.ts";
+import type { RequestRecord } from "./request-observation.ts";
 
 /**
  * The one line per request, written when its response ends (a stream's last byte, or the client leaving).

@@ -1,6 +1,6 @@
 import type { ModelPool } from "../../engine/model-pool.ts";
 import { Counter, Gauge, Histogram, MetricsRegistry } from "./prometheus.ts";
-import type { RequestRecord } from "./request-scope.ts";
+import type { RequestRecord } from "./request-observation.ts";
 
 const METHODS = new Set(["GET", "POST", "OPTIONS", "HEAD", "PUT", "PATCH", "DELETE"]);
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];

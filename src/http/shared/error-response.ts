@@ -1,13 +1,29 @@
+import { currentObservation } from "../observability/request-observation.ts";
 import { ApiError } from "./api-error.ts";
 import { toApiError } from "./error-mapping.ts";
 
-/** The one place errors become HTTP: `{"error": {message, type, param, code}}` with the error's status. */
+/**
+ * The one place errors become HTTP: `{"error": {message, type, param, code}}` with the error's status and
+ * headers, or, mid-stream, the same body as an SSE frame. Either way the code sent is noted on the request's
+ * observation (logs and metrics report it).
+ */
 export function errorResponse(err: unknown, extraHeaders: Record<string, string> = {}): Response {
-  const e = toApiError(err);
+  const e = reported(err);
   return new Response(JSON.stringify(e.toBody()), {
     status: e.status,
     headers: { "content-type": "application/json", ...e.headers, ...extraHeaders },
   });
+}
+
+/** `data: {"error": …}`: what OpenAI clients raise on when a stream fails after its head was sent. */
+export function errorFrame(err: unknown): string {
+  return `data: ${JSON.stringify(reported(err).toBody())}\n\n`;
+}
+
+function reported(err: unknown): ApiError {
+  const e = toApiError(err);
+  currentObservation()?.noteError(e.code);
+  return e;
 }
 
 /** Elysia's own error codes (unknown route, its parser) mapped to OpenAI errors. */

@@ -1,7 +1,7 @@
 import type { Static, TSchema } from "@sinclair/typebox";
 import { Value } from "@sinclair/typebox/value";
 import { ApiError, invalidRequest } from "./api-error.ts";
-import { noteRequestModel } from "../observability/request-scope.ts";
+import { currentObservation } from "../observability/request-observation.ts";
 import { readBodyUpTo } from "./bounded-body.ts";
 import { explainValidationError } from "./explain-validation-error.ts";
 import { jsonPointerToParam } from "./json-pointer.ts";
@@ -37,7 +37,7 @@ export async function readJsonBody<S extends TSchema>(request: Request, schema: 
   if (body === null || typeof body !== "object" || Array.isArray(body)) {
     throw invalidRequest("The request body must be a JSON object.", null, "invalid_json");
   }
-  noteRequestModel((body as { model?: unknown }).model);
+  currentObservation()?.noteModel((body as { model?: unknown }).model);
   const first = Value.Errors(schema, body).First();
   if (first) throw validationError(first.path, explainValidationError(first), first.value, body);
   return body as Static<S>;

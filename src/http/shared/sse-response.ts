@@ -1,4 +1,4 @@
-import { toApiError } from "./error-mapping.ts";
+import { errorFrame } from "./error-response.ts";
 
 const encoder = new TextEncoder();
 
@@ -39,7 +39,7 @@ export function sseResponse(chunks: AsyncIterable<unknown>, opts: SseOptions): R
           send(`data: ${JSON.stringify(chunk)}\n\n`);
         }
       } catch (err) {
-        send(`data: ${JSON.stringify(toApiError(err).toBody())}\n\n`);
+        send(errorFrame(err));
       }
       stop();
       opts.onClose();
