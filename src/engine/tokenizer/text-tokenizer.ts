@@ -7,8 +7,11 @@ import { byteLevelBytes } from "./byte-level.ts";
 type HfTokenizer = transformers.PreTrainedTokenizer;
 type TokenizerClass = new (json: object, config: object) => HfTokenizer;
 
+/** The roles a chat template sees (an OpenAI `developer` message is rendered as `system`). */
+export type TemplateRole = "system" | "user" | "assistant" | "tool";
+
 export interface ChatMessageForTemplate {
-  role: string;
+  role: TemplateRole;
   content: string;
   name?: string;
 }

@@ -1,7 +1,10 @@
 import type { ChatMessageForTemplate } from "../../engine/tokenizer/text-tokenizer.ts";
 import { invalidRequest } from "../shared/api-error.ts";
+import { CHAT_ROLES, type ChatRole } from "./chat-schema.ts";
 
-const ROLES = new Set(["system", "developer", "user", "assistant", "tool"]);
+function isChatRole(role: string): role is ChatRole {
+  return (CHAT_ROLES as readonly string[]).includes(role);
+}
 
 /**
  * OpenAI messages → what a chat template renders. `developer` is a system message; text parts are joined;
@@ -14,9 +17,10 @@ export function templateMessages(messages: unknown[]): ChatMessageForTemplate[] 
     if (!raw || typeof raw !== "object" || Array.isArray(raw)) throw invalidRequest(`${at} must be an object with 'role' and 'content'.`, at);
     const m = raw as Record<string, unknown>;
     if (typeof m.role !== "string") throw invalidRequest(`${at}.role is required and must be a string.`, `${at}.role`);
-    if (!ROLES.has(m.role)) throw invalidRequest(`${at}.role '${m.role.slice(0, 40)}' is not one of system, developer, user, assistant, tool.`, `${at}.role`);
-    const content = contentText(m.content, m.role, at);
-    const out: ChatMessageForTemplate = { role: m.role === "developer" ? "system" : m.role, content };
+    const role = m.role;
+    if (!isChatRole(role)) throw invalidRequest(`${at}.role '${role.slice(0, 40)}' is not one of ${CHAT_ROLES.join(", ")}.`, `${at}.role`);
+    const content = contentText(m.content, role, at);
+    const out: ChatMessageForTemplate = { role: role === "developer" ? "system" : role, content };
     if (m.name !== undefined && m.name !== null) {
       if (typeof m.name !== "string") throw invalidRequest(`${at}.name must be a string.`, `${at}.name`);
       out.name = m.name;
@@ -28,7 +32,7 @@ export function templateMessages(messages: unknown[]): ChatMessageForTemplate[] 
   });
 }
 
-function contentText(content: unknown, role: string, at: string): string {
+function contentText(content: unknown, role: ChatRole, at: string): string {
   if (typeof content === "string") return content;
   // An assistant turn that only called tools has null content.
   if ((content === null || content === undefined) && role === "assistant") return "";

@@ -1,5 +1,10 @@
 import { Type, type Static } from "@sinclair/typebox";
 import { Nullable, SamplingFields, UsageSchema } from "../shared/common-schema.ts";
+import { FinishReasonSchema } from "../shared/finish-reason.ts";
+
+/** The roles a request's messages may have (`developer` is rendered as `system`). */
+export const CHAT_ROLES = ["system", "developer", "user", "assistant", "tool"] as const;
+export type ChatRole = (typeof CHAT_ROLES)[number];
 
 /** Message shape is checked loosely here and precisely in chat-messages.ts, so errors can name messages[i]. */
 export const ChatRequestSchema = Type.Object({
@@ -17,44 +22,64 @@ export const ChatRequestSchema = Type.Object({
 });
 export type ChatRequest = Static<typeof ChatRequestSchema>;
 
-const TopLogprobSchema = Type.Object({ token: Type.String(), logprob: Type.Number(), bytes: Type.Union([Type.Array(Type.Integer()), Type.Null()]) });
-export const ChatTokenLogprobSchema = Type.Composite([TopLogprobSchema, Type.Object({ top_logprobs: Type.Array(TopLogprobSchema) })]);
+const TopLogprobSchema = Type.Object(
+  { token: Type.String(), logprob: Type.Number(), bytes: Type.Union([Type.Array(Type.Integer()), Type.Null()]) },
+  { additionalProperties: false },
+);
+export const ChatTokenLogprobSchema = Type.Composite([TopLogprobSchema, Type.Object({ top_logprobs: Type.Array(TopLogprobSchema) })], { additionalProperties: false });
 export type ChatTokenLogprob = Static<typeof ChatTokenLogprobSchema>;
-export const ChatLogprobsSchema = Type.Object({ content: Type.Union([Type.Array(ChatTokenLogprobSchema), Type.Null()]), refusal: Type.Null() });
+export const ChatLogprobsSchema = Type.Object(
+  { content: Type.Union([Type.Array(ChatTokenLogprobSchema), Type.Null()]), refusal: Type.Null() },
+  { additionalProperties: false },
+);
 export type ChatLogprobs = Static<typeof ChatLogprobsSchema>;
 
-const FinishReason = Type.Union([Type.Literal("stop"), Type.Literal("length"), Type.Null()]);
-
-export const ChatResponseSchema = Type.Object({
-  id: Type.String(),
-  object: Type.Literal("chat.completion"),
-  created: Type.Integer(),
-  model: Type.String(),
-  choices: Type.Array(
-    Type.Object({
-      index: Type.Integer(),
-      message: Type.Object({ role: Type.Literal("assistant"), content: Type.String(), refusal: Type.Null() }),
-      logprobs: Type.Union([ChatLogprobsSchema, Type.Null()]),
-      finish_reason: FinishReason,
-    }),
-  ),
-  usage: UsageSchema,
-});
+export const ChatResponseSchema = Type.Object(
+  {
+    id: Type.String(),
+    object: Type.Literal("chat.completion"),
+    /** Unix seconds. */
+    created: Type.Integer(),
+    /** The model id as the request named it. */
+    model: Type.String(),
+    choices: Type.Array(
+      Type.Object(
+        {
+          index: Type.Integer(),
+          message: Type.Object({ role: Type.Literal("assistant"), content: Type.String(), refusal: Type.Null() }, { additionalProperties: false }),
+          logprobs: Type.Union([ChatLogprobsSchema, Type.Null()]),
+          finish_reason: FinishReasonSchema,
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    usage: UsageSchema,
+  },
+  { additionalProperties: false },
+);
 export type ChatResponse = Static<typeof ChatResponseSchema>;
 
-export const ChatChunkSchema = Type.Object({
-  id: Type.String(),
-  object: Type.Literal("chat.completion.chunk"),
-  created: Type.Integer(),
-  model: Type.String(),
-  choices: Type.Array(
-    Type.Object({
-      index: Type.Integer(),
-      delta: Type.Object({ role: Type.Optional(Type.Literal("assistant")), content: Type.Optional(Type.String()) }),
-      logprobs: Type.Union([ChatLogprobsSchema, Type.Null()]),
-      finish_reason: FinishReason,
-    }),
-  ),
-  usage: Type.Optional(Type.Union([UsageSchema, Type.Null()])),
-});
+/** One streamed chunk: the first per choice carries the role, the last its finish_reason. */
+export const ChatChunkSchema = Type.Object(
+  {
+    id: Type.String(),
+    object: Type.Literal("chat.completion.chunk"),
+    created: Type.Integer(),
+    model: Type.String(),
+    choices: Type.Array(
+      Type.Object(
+        {
+          index: Type.Integer(),
+          delta: Type.Object({ role: Type.Optional(Type.Literal("assistant")), content: Type.Optional(Type.String()) }, { additionalProperties: false }),
+          logprobs: Type.Union([ChatLogprobsSchema, Type.Null()]),
+          finish_reason: FinishReasonSchema,
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    /** Only with include_usage: null on every chunk but the last. */
+    usage: Type.Optional(Type.Union([UsageSchema, Type.Null()])),
+  },
+  { additionalProperties: false },
+);
 export type ChatChunk = Static<typeof ChatChunkSchema>;

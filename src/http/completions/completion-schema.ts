@@ -1,5 +1,6 @@
 import { Type, type Static } from "@sinclair/typebox";
 import { Nullable, SamplingFields, UsageSchema } from "../shared/common-schema.ts";
+import { FinishReasonSchema } from "../shared/finish-reason.ts";
 
 const TokenIds = Type.Array(Type.Integer());
 
@@ -15,30 +16,46 @@ export const CompletionRequestSchema = Type.Object({
 });
 export type CompletionRequest = Static<typeof CompletionRequestSchema>;
 
-export const CompletionLogprobsSchema = Type.Object({
-  tokens: Type.Array(Type.String()),
-  token_logprobs: Type.Array(Type.Union([Type.Number(), Type.Null()])),
-  top_logprobs: Type.Array(Type.Union([Type.Record(Type.String(), Type.Number()), Type.Null()])),
-  text_offset: Type.Array(Type.Integer()),
-});
+/** Legacy logprobs: parallel arrays, one entry per token (echoed prompt tokens first). */
+export const CompletionLogprobsSchema = Type.Object(
+  {
+    tokens: Type.Array(Type.String()),
+    /** null for the first prompt token (nothing precedes it) and when logprobs were not asked for. */
+    token_logprobs: Type.Array(Type.Union([Type.Number(), Type.Null()])),
+    /** Token text → logprob of the top alternatives (the chosen token included). */
+    top_logprobs: Type.Array(Type.Union([Type.Record(Type.String(), Type.Number()), Type.Null()])),
+    /** Where each token's text starts in the choice's text. */
+    text_offset: Type.Array(Type.Integer()),
+  },
+  { additionalProperties: false },
+);
 export type CompletionLogprobs = Static<typeof CompletionLogprobsSchema>;
 
-export const CompletionChoiceSchema = Type.Object({
-  index: Type.Integer(),
-  text: Type.String(),
-  logprobs: Type.Union([CompletionLogprobsSchema, Type.Null()]),
-  finish_reason: Type.Union([Type.Literal("stop"), Type.Literal("length"), Type.Null()]),
-});
+export const CompletionChoiceSchema = Type.Object(
+  {
+    /** prompt index × n + choice: choices of one prompt are contiguous. */
+    index: Type.Integer(),
+    text: Type.String(),
+    logprobs: Type.Union([CompletionLogprobsSchema, Type.Null()]),
+    finish_reason: FinishReasonSchema,
+  },
+  { additionalProperties: false },
+);
 export type CompletionChoice = Static<typeof CompletionChoiceSchema>;
 
 /** The response and, with finish_reason null until a choice ends, each streamed chunk. */
-export const CompletionResponseSchema = Type.Object({
-  id: Type.String(),
-  object: Type.Literal("text_completion"),
-  created: Type.Integer(),
-  model: Type.String(),
-  system_fingerprint: Type.Optional(Type.String()),
-  choices: Type.Array(CompletionChoiceSchema),
-  usage: Type.Optional(Type.Union([UsageSchema, Type.Null()])),
-});
+export const CompletionResponseSchema = Type.Object(
+  {
+    id: Type.String(),
+    object: Type.Literal("text_completion"),
+    /** Unix seconds. */
+    created: Type.Integer(),
+    /** The model id as the request named it. */
+    model: Type.String(),
+    choices: Type.Array(CompletionChoiceSchema),
+    /** Always in a collected answer; in a stream only with include_usage (null on every chunk but the last). */
+    usage: Type.Optional(Type.Union([UsageSchema, Type.Null()])),
+  },
+  { additionalProperties: false },
+);
 export type CompletionResponse = Static<typeof CompletionResponseSchema>;

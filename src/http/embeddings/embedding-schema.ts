@@ -12,10 +12,23 @@ export const EmbeddingRequestSchema = Type.Object({
 });
 export type EmbeddingRequest = Static<typeof EmbeddingRequestSchema>;
 
-export const EmbeddingResponseSchema = Type.Object({
-  object: Type.Literal("list"),
-  data: Type.Array(Type.Object({ object: Type.Literal("embedding"), index: Type.Integer(), embedding: Type.Union([Type.Array(Type.Number()), Type.String()]) })),
-  model: Type.String(),
-  usage: Type.Object({ prompt_tokens: Type.Integer(), total_tokens: Type.Integer() }),
-});
+export const EmbeddingResponseSchema = Type.Object(
+  {
+    object: Type.Literal("list"),
+    data: Type.Array(
+      Type.Object(
+        {
+          object: Type.Literal("embedding"),
+          index: Type.Integer(),
+          /** Floats, or with encoding_format base64 their little-endian float32 bytes in base64. */
+          embedding: Type.Union([Type.Array(Type.Number()), Type.String()]),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    model: Type.String(),
+    usage: Type.Object({ prompt_tokens: Type.Integer(), total_tokens: Type.Integer() }, { additionalProperties: false }),
+  },
+  { additionalProperties: false },
+);
 export type EmbeddingResponse = Static<typeof EmbeddingResponseSchema>;

@@ -1,12 +1,17 @@
 import { Type, type Static } from "@sinclair/typebox";
 
 /** GET /v1/models/{id}: OpenAI's Model object plus what this server knows about the entry. */
-export const ModelObjectSchema = Type.Object({
-  id: Type.String(),
-  object: Type.Literal("model"),
-  created: Type.Integer(),
-  owned_by: Type.String(),
-});
+export const ModelObjectSchema = Type.Object(
+  {
+    id: Type.String(),
+    object: Type.Literal("model"),
+    /** Registry entries have no date: the server's start time, stable for its lifetime. */
+    created: Type.Integer(),
+    /** The owner of the hub repo it comes from ("local" for a path). */
+    owned_by: Type.String(),
+  },
+  { additionalProperties: false },
+);
 export type ModelObject = Static<typeof ModelObjectSchema>;
 
 export const ModelDetailSchema = Type.Composite([
@@ -23,8 +28,8 @@ export const ModelDetailSchema = Type.Composite([
     download: Type.Optional(Type.Object({ file: Type.String(), loaded_bytes: Type.Integer(), total_bytes: Type.Union([Type.Integer(), Type.Null()]), percent: Type.Union([Type.Number(), Type.Null()]) })),
     error: Type.Optional(Type.String()),
   }),
-]);
+], { additionalProperties: false });
 export type ModelDetail = Static<typeof ModelDetailSchema>;
 
-export const ModelListSchema = Type.Object({ object: Type.Literal("list"), data: Type.Array(ModelObjectSchema) });
+export const ModelListSchema = Type.Object({ object: Type.Literal("list"), data: Type.Array(ModelObjectSchema) }, { additionalProperties: false });
 export type ModelList = Static<typeof ModelListSchema>;

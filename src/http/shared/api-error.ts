@@ -1,17 +1,21 @@
+import { Type, type Static } from "@sinclair/typebox";
+
 /**
  * The wire error: what a client receives as an OpenAI error, with its HTTP status and any extra headers. Only
  * src/http raises it (validation, auth, limits); errors from below HTTP (the engine's, the converter's) become
  * one through error-mapping.ts.
  */
-export type ApiErrorType =
-  | "invalid_request_error"
-  | "authentication_error"
-  | "permission_error"
-  | "not_found_error"
-  | "rate_limit_error"
-  | "not_implemented_error"
-  | "service_unavailable_error"
-  | "server_error";
+export const API_ERROR_TYPES = [
+  "invalid_request_error",
+  "authentication_error",
+  "permission_error",
+  "not_found_error",
+  "rate_limit_error",
+  "not_implemented_error",
+  "service_unavailable_error",
+  "server_error",
+] as const;
+export type ApiErrorType = (typeof API_ERROR_TYPES)[number];
 
 export interface ApiErrorInit {
   status: number;
@@ -24,9 +28,22 @@ export interface ApiErrorInit {
 }
 
 /** `{"error": {message, type, param, code}}`, the body of every error answer and of a stream's error frame. */
-export interface ErrorBody {
-  error: { message: string; type: ApiErrorType; param: string | null; code: string | null };
-}
+export const ErrorBodySchema = Type.Object(
+  {
+    error: Type.Object(
+      {
+        message: Type.String(),
+        type: Type.Union(API_ERROR_TYPES.map((t) => Type.Literal(t))),
+        /** The request field at fault, in the `messages[0].content` style; null when none is. */
+        param: Type.Union([Type.String(), Type.Null()]),
+        code: Type.Union([Type.String(), Type.Null()]),
+      },
+      { additionalProperties: false },
+    ),
+  },
+  { additionalProperties: false },
+);
+export type ErrorBody = Static<typeof ErrorBodySchema>;
 
 export class ApiError extends Error {
   override readonly name = "ApiError";

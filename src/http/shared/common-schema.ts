@@ -23,8 +23,12 @@ export const SamplingFields = {
   ignore_eos: Nullable(Type.Boolean()),
 };
 
-export const UsageSchema = Type.Object({
-  prompt_tokens: Type.Integer(),
-  completion_tokens: Type.Integer(),
-  total_tokens: Type.Integer(),
-});
+/** Counted with the model's own tokenizer; completion tokens include best_of candidates not returned. */
+export const UsageSchema = Type.Object(
+  {
+    prompt_tokens: Type.Integer(),
+    completion_tokens: Type.Integer(),
+    total_tokens: Type.Integer(),
+  },
+  { additionalProperties: false },
+);

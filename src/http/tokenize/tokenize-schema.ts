@@ -16,12 +16,17 @@ export const TokenizeRequestSchema = Type.Object({
 });
 export type TokenizeRequest = Static<typeof TokenizeRequestSchema>;
 
-export interface TokenizeResponse {
-  tokens: number[];
-  count: number;
-  max_model_len: number;
-  token_strs?: string[];
-}
+export const TokenizeResponseSchema = Type.Object(
+  {
+    tokens: Type.Array(Type.Integer()),
+    /** Equals the prompt_tokens of the matching completion or chat request. */
+    count: Type.Integer(),
+    max_model_len: Type.Integer(),
+    token_strs: Type.Optional(Type.Array(Type.String())),
+  },
+  { additionalProperties: false },
+);
+export type TokenizeResponse = Static<typeof TokenizeResponseSchema>;
 
 /** POST /detokenize: token ids back to text. */
 export const DetokenizeRequestSchema = Type.Object({
@@ -30,6 +35,5 @@ export const DetokenizeRequestSchema = Type.Object({
 });
 export type DetokenizeRequest = Static<typeof DetokenizeRequestSchema>;
 
-export interface DetokenizeResponse {
-  prompt: string;
-}
+export const DetokenizeResponseSchema = Type.Object({ prompt: Type.String() }, { additionalProperties: false });
+export type DetokenizeResponse = Static<typeof DetokenizeResponseSchema>;
