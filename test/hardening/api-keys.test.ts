@@ -36,7 +36,7 @@ test("every comparison goes through timingSafeEqual on equal-length digests, for
 
 test("no keys: auth is off", () => {
   expect(new ApiKeys([]).enabled).toBe(false);
-  expect(requireApiKey(new ApiKeys([]), "POST", "/v1/completions", null, true)).toBeNull();
+  expect(requireApiKey(new ApiKeys([]), { method: "POST", path: "/v1/completions", authorization: null, metricsOpen: true })).toBeNull();
 });
 
 test("Bearer parsing", () => {
@@ -50,7 +50,7 @@ test("Bearer parsing", () => {
 
 test("which requests need a key", () => {
   const keys = new ApiKeys(["k"]);
-  const need = (method: string, path: string, metricsOpen = true) => requireApiKey(keys, method, path, null, metricsOpen) !== null;
+  const need = (method: string, path: string, metricsOpen = true) => requireApiKey(keys, { method, path, authorization: null, metricsOpen }) !== null;
   expect(need("POST", "/v1/completions")).toBe(true);
   expect(need("GET", "/v1/models")).toBe(true);
   expect(need("POST", "/tokenize")).toBe(true);
@@ -61,7 +61,7 @@ test("which requests need a key", () => {
   expect(need("GET", "/readyz")).toBe(false);
   expect(need("GET", "/metrics", true)).toBe(false);
   expect(need("GET", "/metrics", false)).toBe(true);
-  const err = requireApiKey(keys, "POST", "/v1/completions", "Bearer wrong", true)!;
+  const err = requireApiKey(keys, { method: "POST", path: "/v1/completions", authorization: "Bearer wrong", metricsOpen: true })!;
   expect(err.status).toBe(401);
   expect(err.code).toBe("invalid_api_key");
   expect(err.message).not.toContain("wrong");

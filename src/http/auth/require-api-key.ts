@@ -9,7 +9,16 @@ const OPEN = new Set(["/healthz", "/readyz"]);
  * them), the probes, and /metrics unless METRICS=auth. Unknown paths need a key too, so a caller without one
  * learns nothing about what exists.
  */
-export function requireApiKey(keys: ApiKeys, method: string, path: string, authorization: string | null, metricsOpen: boolean): ApiError | null {
+export interface KeyCheck {
+  method: string;
+  path: string;
+  /** The Authorization header, if any. */
+  authorization: string | null;
+  /** METRICS=on: /metrics needs no key. */
+  metricsOpen: boolean;
+}
+
+export function requireApiKey(keys: ApiKeys, { method, path, authorization, metricsOpen }: KeyCheck): ApiError | null {
   if (!keys.enabled || method === "OPTIONS" || OPEN.has(path) || (metricsOpen && path === "/metrics")) return null;
   const token = bearerToken(authorization);
   if (token !== null && keys.accepts(token)) return null;
