@@ -40,7 +40,7 @@ export const SETTINGS = {
   cacheDir: spec({ env: "MODEL_CACHE_DIR", flag: "--cache-dir", default: "", parse: str, help: "Where downloaded models are kept", defaultLabel: "$HF_HOME/gpt3dev-api, else $XDG_CACHE_HOME/gpt3dev-api/models, else ~/.cache/gpt3dev-api/models" }),
   threads: spec({ env: "THREADS", flag: "--threads", default: 0, parse: int(0, 1024), help: "onnxruntime intra-op threads per model (0 = one per core)" }),
   maxBatchSize: spec({ env: "MAX_BATCH_SIZE", flag: "--max-batch-size", default: 16, parse: int(1, 1024), help: "Most sequences a model decodes at once, in both batching modes; a request needing more (n, best_of) is a 400" }),
-  maxQueue: spec({ env: "MAX_QUEUE", flag: "--max-queue", default: 256, parse: int(0, 1_000_000), help: "Most requests waiting for room before new ones get 429 (0: never queue, refuse when the batch is full)" }),
+  maxQueue: spec({ env: "MAX_QUEUE", flag: "--max-queue", default: 256, parse: int(0, 1_000_000), help: "Most requests waiting for room before new ones get 429 (0: never queue; a request that cannot start at once gets 429)" }),
   prefillChunk: spec({ env: "PREFILL_CHUNK_TOKENS", flag: "--prefill-chunk-tokens", default: 256, parse: int(16, 1 << 20), help: "Long prompts are prefilled in chunks of this many tokens, between decode steps" }),
   batching: spec({ env: "BATCHING", flag: "--batching", default: "continuous" as "continuous" | "naive", parse: oneOf("continuous", "naive"), help: "continuous (one batched step for all sequences) or naive (one loop per request, as a baseline)" }),
   maxBodyBytes: spec({ env: "MAX_BODY_BYTES", flag: "--max-body-bytes", default: 4 * 1024 * 1024, parse: bytes, help: "Largest request body accepted (413 beyond)", defaultLabel: "4mb" }),

@@ -34,8 +34,10 @@ export class TooManySequences extends EngineError {
     readonly sequences: number,
     /** The most sequences the model decodes together (MAX_BATCH_SIZE, or 1 for a graph without position_ids). */
     readonly limit: number,
+    /** Where the limit comes from, e.g. "MAX_BATCH_SIZE=4". */
+    readonly limitSource = `MAX_BATCH_SIZE=${limit}`,
   ) {
-    super(`This request needs ${sequences} sequences decoded together, more than this model's limit of ${limit} (MAX_BATCH_SIZE).`);
+    super(`This request needs ${sequences} sequences decoded together, more than this model's limit of ${limit} (${limitSource}).`);
   }
 }
 

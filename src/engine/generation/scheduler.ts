@@ -54,7 +54,7 @@ export class Scheduler {
 
   submit(request: GenerationRequest): EventQueue<GenerationEvent> {
     const size = sequenceCount(request);
-    if (size > this.maxSequences) throw new TooManySequences(size, this.maxSequences);
+    if (size > this.maxSequences) throw new TooManySequences(size, this.maxSequences, this.limitSource);
     this.dropAbandoned();
     const startsNow = this.queue.length === 0 && this.hasRoomFor(size);
     if (!startsNow && this.queue.length >= this.opts.maxQueue) throw new QueueFull(this.queue.length, this.opts.maxQueue);
