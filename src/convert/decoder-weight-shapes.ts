@@ -50,9 +50,12 @@ export function decoderWeightShapes(a: DecoderArchitecture): Map<string, number[
   return shapes;
 }
 
-/** Structural checks the graph writer relies on (the config recipes check their own fields first). */
-export function checkArchitecture(a: DecoderArchitecture): void {
-  const fail = (problem: string) => new ConvertError("unsupported_config", `${a.name}: ${problem}`);
+/**
+ * Structural checks the graph writer relies on (the config recipes check their own fields first). `file` is the
+ * file the architecture was read from (config.json, the .gguf), named in the error.
+ */
+export function checkArchitecture(a: DecoderArchitecture, file: string | null = null): void {
+  const fail = (problem: string) => new ConvertError("unsupported_config", `${file ? `${file}: ` : ""}${a.name}: ${problem}`, file);
   const positive = { vocabSize: a.vocabSize, hiddenSize: a.hiddenSize, layers: a.layers, heads: a.heads, kvHeads: a.kvHeads, headDim: a.headDim, intermediateSize: a.intermediateSize, maxPositions: a.maxPositions };
   for (const [k, v] of Object.entries(positive)) if (!Number.isSafeInteger(v) || v <= 0) throw fail(`${k} = ${v} is not a positive integer`);
   if (a.heads % a.kvHeads !== 0) throw fail(`${a.heads} attention heads cannot share ${a.kvHeads} key/value heads`);

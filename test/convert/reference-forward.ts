@@ -55,7 +55,8 @@ function gpt2Style(c: Config, w: Weights, tokens: readonly number[]): { states: 
   const eps: number = c.layer_norm_epsilon;
   const pre = !dev || c.use_pre_layernorm !== false;
   const p = w.has("transformer.wte.weight") ? "transformer." : "";
-  const act = dev ? geluErf : geluTanh;
+  const activation: string = dev ? "gelu" : (c.activation_function ?? "gelu_new"); // GPT3-dev: nn.GELU() always
+  const act = activation === "gelu" ? geluErf : activation === "relu" ? (x: number) => Math.max(0, x) : geluTanh;
   // Conv1D (GPT-2): y = x·W + b with W [in, out]; nn.Linear (GPT3-dev): y = W·x + b with W [out, in].
   const proj = (name: string, x: Vec, inSize: number, outSize: number) => {
     const W = w.get(`${name}.weight`);
@@ -123,10 +124,12 @@ function llamaStyle(c: Config, w: Weights, tokens: readonly number[]): { states:
   const D: number = c.head_dim ?? E / H;
   const I: number = c.intermediate_size;
   const eps: number = c.rms_norm_eps;
-  const qkvBias = c.model_type === "qwen2";
+  const qkvBias = c.model_type === "qwen2" || c.attention_bias === true;
+  const oBias = c.model_type !== "qwen2" && c.attention_bias === true;
   const qkNorm = c.model_type === "qwen3";
   const sliding: number | null = c.model_type === "mistral" ? (c.sliding_window ?? null) : null;
-  const inv = inverseFrequencies(c, D);
+  const R = 2 * Math.floor((D * (c.partial_rotary_factor ?? 1)) / 2); // rotated dims; the rest pass through
+  const inv = inverseFrequencies(c, R);
   const linear = (name: string, x: Vec, inSize: number, outSize: number, bias: boolean) => {
     const W = w.get(`${name}.weight`);
     const b = bias ? w.get(`${name}.bias`) : null;
@@ -139,14 +142,14 @@ function llamaStyle(c: Config, w: Weights, tokens: readonly number[]): { states:
     return y;
   };
   const rotate = (x: Vec, heads: number, pos: number) => {
-    const out = new Float64Array(x.length);
+    const out = Float64Array.from(x);
     for (let hd = 0; hd < heads; hd++) {
-      for (let i = 0; i < D / 2; i++) {
+      for (let i = 0; i < R / 2; i++) {
         const [cos, sin] = [Math.cos(pos * inv[i]!), Math.sin(pos * inv[i]!)];
         const a = x[hd * D + i]!;
-        const b = x[hd * D + i + D / 2]!;
+        const b = x[hd * D + i + R / 2]!;
         out[hd * D + i] = a * cos - b * sin;
-        out[hd * D + i + D / 2] = b * cos + a * sin;
+        out[hd * D + i + R / 2] = b * cos + a * sin;
       }
     }
     return out;
@@ -190,7 +193,7 @@ function llamaStyle(c: Config, w: Weights, tokens: readonly number[]): { states:
         const probs = softmax(scores);
         for (let j = 0; j <= t; j++) for (let d = 0; d < D; d++) merged[hd * D + d] = merged[hd * D + d]! + probs[j]! * vs[j]![kvh * D + d]!;
       }
-      const x1 = add(x, linear(`${n}.self_attn.o_proj`, merged, H * D, E, false));
+      const x1 = add(x, linear(`${n}.self_attn.o_proj`, merged, H * D, E, oBias));
       const h2 = rmsNorm(x1, w.get(`${n}.post_attention_layernorm.weight`), eps);
       const gate = linear(`${n}.mlp.gate_proj`, h2, E, I, false);
       const up = linear(`${n}.mlp.up_proj`, h2, E, I, false);
@@ -202,7 +205,7 @@ function llamaStyle(c: Config, w: Weights, tokens: readonly number[]): { states:
   return { states, head: c.tie_word_embeddings ? embed : w.get("lm_head.weight") };
 }
 
-/** transformers' rope inv_freq for rope_scaling null, linear and llama3. */
+/** transformers' rope inv_freq over the D rotated dims, for rope_scaling null, linear and llama3. */
 function inverseFrequencies(c: Config, D: number): Vec {
   const base: number = c.rope_theta;
   const inv = Float64Array.from({ length: D / 2 }, (_, i) => 1 / Math.pow(base, (2 * i) / D));

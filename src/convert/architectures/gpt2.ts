@@ -6,7 +6,7 @@ import { checkArchitecture } from "../decoder-weight-shapes.ts";
 import type { DecoderArchitecture } from "../decoder-architecture.ts";
 import { gpt2Activation } from "./activation.ts";
 import type { ArchitectureRecipe } from "./architecture-recipe.ts";
-import { ConfigFields, exactDivision, LIMITS } from "./config-fields.ts";
+import { CONFIG_FILE, ConfigFields, exactDivision, LIMITS } from "./config-fields.ts";
 import { gpt2StyleWeights } from "./gpt2-weights.ts";
 
 export const gpt2Recipe: ArchitectureRecipe = {
@@ -47,6 +47,6 @@ export function gpt2Architecture(c: ConfigFields): DecoderArchitecture {
     bosTokenId: c.tokenIds("bos_token_id")[0] ?? null,
     eosTokenIds: c.tokenIds("eos_token_id"),
   };
-  checkArchitecture(a);
+  checkArchitecture(a, CONFIG_FILE);
   return a;
 }

@@ -11,7 +11,7 @@
 import type { DecoderArchitecture } from "../decoder-architecture.ts";
 import { checkArchitecture } from "../decoder-weight-shapes.ts";
 import type { ArchitectureRecipe } from "./architecture-recipe.ts";
-import { ConfigFields, exactDivision, LIMITS } from "./config-fields.ts";
+import { CONFIG_FILE, ConfigFields, exactDivision, LIMITS } from "./config-fields.ts";
 import { gpt2StyleWeights } from "./gpt2-weights.ts";
 import type { StoredWeights } from "./stored-weights.ts";
 
@@ -69,6 +69,6 @@ export function gpt3devArchitecture(c: ConfigFields, stored: StoredWeights | nul
     bosTokenId: c.tokenIds("bos_token_id")[0] ?? null,
     eosTokenIds: c.tokenIds("eos_token_id"),
   };
-  checkArchitecture(a);
+  checkArchitecture(a, CONFIG_FILE);
   return a;
 }

@@ -11,7 +11,7 @@ import type { DecoderArchitecture, WeightTensor } from "../decoder-architecture.
 import { W } from "../decoder-architecture.ts";
 import { checkArchitecture } from "../decoder-weight-shapes.ts";
 import type { ArchitectureRecipe } from "./architecture-recipe.ts";
-import { ConfigFields, exactDivision, LIMITS } from "./config-fields.ts";
+import { CONFIG_FILE, ConfigFields, exactDivision, LIMITS } from "./config-fields.ts";
 import { ropeConfig } from "./rope-config.ts";
 import type { StoredWeights } from "./stored-weights.ts";
 
@@ -73,7 +73,7 @@ export function llamaFamilyArchitecture(c: ConfigFields, member: Member): Decode
     bosTokenId: c.tokenIds("bos_token_id")[0] ?? null,
     eosTokenIds: c.tokenIds("eos_token_id"),
   };
-  checkArchitecture(a);
+  checkArchitecture(a, CONFIG_FILE);
   return a;
 }
 
