@@ -43,3 +43,39 @@ export function writeShardedSafetensors(dir: string, tensors: readonly StoredTen
   fs.writeFileSync(path.join(dir, "model.safetensors.index.json"), `${JSON.stringify(index, null, 2)}\n`);
   return names;
 }
+
+export interface StreamedTensor {
+  name: string;
+  shape: readonly number[];
+  dtype: "F32" | "F16" | "BF16";
+  /** The tensor's stored bytes, made when it is written (one tensor in memory at a time). */
+  bytes(): Uint8Array;
+}
+
+/** A safetensors file written tensor by tensor, for checkpoints too large to hold (the 1B-parameter benchmark). */
+export function writeSafetensorsStreaming(file: string, tensors: readonly StreamedTensor[]): number {
+  const size = { F32: 4, F16: 2, BF16: 2 } as const;
+  const header: Record<string, unknown> = { __metadata__: { format: "pt" } };
+  let offset = 0;
+  for (const t of tensors) {
+    const length = t.shape.reduce((a, b) => a * b, 1) * size[t.dtype];
+    header[t.name] = { dtype: t.dtype, shape: t.shape, data_offsets: [offset, offset + length] };
+    offset += length;
+  }
+  let json = JSON.stringify(header);
+  json += " ".repeat((8 - (Buffer.byteLength(json) % 8)) % 8);
+  const fd = fs.openSync(file, "w");
+  try {
+    const length = Buffer.alloc(8);
+    length.writeBigUInt64LE(BigInt(Buffer.byteLength(json)));
+    fs.writeSync(fd, length);
+    fs.writeSync(fd, json);
+    for (const t of tensors) {
+      const bytes = t.bytes();
+      for (let done = 0; done < bytes.byteLength; ) done += fs.writeSync(fd, bytes, done, bytes.byteLength - done);
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
+  return offset;
+}
