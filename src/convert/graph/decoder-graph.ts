@@ -30,7 +30,7 @@ export function decoderGraph(a: DecoderArchitecture, weights: ReadonlyMap<string
     a.norm.kind === "layernorm"
       ? layerNorm(b, x, w.asStored(name("weight")), w.asStored(name("bias")), a.norm.eps)
       : rmsNorm(b, x, w.asStored(name("weight")), a.norm.eps);
-  const withBias = (y: Value, name: string) => (w.has(name) ? b.add(y, w.asStored(name)) : y);
+  const withBias = (y: Value, name: string, present: boolean) => (present ? b.add(y, w.asStored(name)) : y);
 
   const embedding = w.asStored(W.tokenEmbedding);
   let x = b.gather(embedding, io.inputIds); // [batch, seq, hidden]
@@ -57,11 +57,11 @@ export function decoderGraph(a: DecoderArchitecture, weights: ReadonlyMap<string
     const { keys, values } = io.cache(i, key, value);
     const groups = H / KV;
     const att = attention(b, query, repeatKv(b, keys, KV, groups, D), repeatKv(b, values, KV, groups, D), io.mask(a.window[i] ?? null), a.attentionScale);
-    return withBias(b.matmul(mergeHeads(b, att, H, D), w.matmul([W.o(i, "weight")])), W.o(i, "bias"));
+    return withBias(b.matmul(mergeHeads(b, att, H, D), w.matmul([W.o(i, "weight")])), W.o(i, "bias"), a.bias.attnOut);
   };
 
   const mlp = (i: number, h: Value): Value => {
-    const up = withBias(b.matmul(h, w.matmul([W.up(i, "weight")])), W.up(i, "bias"));
+    const up = withBias(b.matmul(h, w.matmul([W.up(i, "weight")])), W.up(i, "bias"), a.bias.mlp);
     let act: Value;
     switch (a.mlp) {
       case "swiglu":
@@ -77,7 +77,7 @@ export function decoderGraph(a: DecoderArchitecture, weights: ReadonlyMap<string
         act = b.relu(up);
         break;
     }
-    return withBias(b.matmul(act, w.matmul([W.down(i, "weight")])), W.down(i, "bias"));
+    return withBias(b.matmul(act, w.matmul([W.down(i, "weight")])), W.down(i, "bias"), a.bias.mlp);
   };
 
   for (let i = 0; i < a.layers; i++) {

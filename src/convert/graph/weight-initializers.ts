@@ -16,10 +16,6 @@ export class WeightInitializers {
     private readonly weights: ReadonlyMap<string, WeightTensor>,
   ) {}
 
-  has(name: string): boolean {
-    return this.weights.has(name);
-  }
-
   /** A tensor as stored (embeddings, LM head, norm weights, biases). */
   asStored(name: string): Value {
     return this.once(name, () => {

@@ -27,20 +27,17 @@ export const ELEMENT_SIZE: Readonly<Record<string, number>> = {
 /** The dtypes readFloat32 decodes. */
 export const FLOAT_DTYPES: readonly string[] = ["F32", "F16", "BF16", "F64"];
 
-/**
- * Little-endian stored bytes → float32. `bytes` may sit at any offset (a slice of a larger read), so it is copied
- * into an aligned buffer where the element view needs one.
- */
+/** Little-endian stored bytes → float32 (a copy is made only where `bytes` is not aligned for the element view). */
 export function decodeFloat32(bytes: Uint8Array, dtype: string, what: { name: string; file: string }): Float32Array {
   switch (dtype) {
     case "F32":
-      return new Float32Array(aligned(bytes, 4).buffer, 0, bytes.byteLength / 4);
+      return view(bytes, 4, (b, o, n) => new Float32Array(b, o, n));
     case "F16":
-      return f16ToFloat32(new Uint16Array(aligned(bytes, 2).buffer, 0, bytes.byteLength / 2));
+      return f16ToFloat32(view(bytes, 2, (b, o, n) => new Uint16Array(b, o, n)));
     case "BF16":
-      return bf16ToFloat32(new Uint16Array(aligned(bytes, 2).buffer, 0, bytes.byteLength / 2));
+      return bf16ToFloat32(view(bytes, 2, (b, o, n) => new Uint16Array(b, o, n)));
     case "F64":
-      return Float32Array.from(new Float64Array(aligned(bytes, 8).buffer, 0, bytes.byteLength / 8));
+      return Float32Array.from(view(bytes, 8, (b, o, n) => new Float64Array(b, o, n)));
     default:
       throw new ConvertError(
         "unsupported_tensor_type",
@@ -50,8 +47,7 @@ export function decodeFloat32(bytes: Uint8Array, dtype: string, what: { name: st
   }
 }
 
-/** `bytes` itself when it starts at offset 0 of its own buffer and fills it; else an aligned copy. */
-function aligned(bytes: Uint8Array, size: number): Uint8Array {
-  if (bytes.byteOffset % size === 0 && bytes.byteOffset === 0 && bytes.buffer.byteLength === bytes.byteLength) return bytes;
-  return bytes.slice();
+function view<T>(bytes: Uint8Array, size: number, make: (buffer: ArrayBufferLike, offset: number, length: number) => T): T {
+  const src = bytes.byteOffset % size === 0 ? bytes : bytes.slice();
+  return make(src.buffer, src.byteOffset, src.byteLength / size);
 }
