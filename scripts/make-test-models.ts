@@ -1,7 +1,9 @@
 /**
  * Test-model factory: writes small, deterministic, random-weight ONNX models in the Hugging Face / transformers.js
  * layout (config.json, generation_config.json, tokenizer.json, tokenizer_config.json, onnx/model.onnx) plus a
- * registry.yaml listing them, so tests, benchmarks and demos run the real engine without downloading anything.
+ * registry.yaml listing them, so tests, benchmarks and demos run the real engine without downloading anything;
+ * and Hugging Face checkpoints (safetensors, sharded, pytorch_model.bin; every architecture the converter builds)
+ * for the converter's tests.
  *
  *   bun run test-models [--preset small] [--dir DIR]      (default dir: $TEST_MODELS_DIR or .cache/test-models)
  *
@@ -12,14 +14,18 @@ import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { stringify } from "yaml";
+import { CHECKPOINT_RECIPES } from "./onnx/checkpoint-recipes.ts";
 import { withDirLock } from "./onnx/dir-lock.ts";
-import { encodeModel } from "./onnx/onnx-proto.ts";
-import { DEFAULT_RECIPES, SMALL_PRESET_RECIPES, type RegistryEntry, type TestModelRecipe } from "./onnx/test-model-recipes.ts";
+import { EXPORT_RECIPES, SMALL_PRESET_EXPORTS, type RegistryEntry, type TestModelRecipe } from "./onnx/test-model-recipes.ts";
 
 export { ENDOFTEXT_ID, IM_END_ID, IM_START_ID, type RegistryEntry } from "./onnx/test-model-recipes.ts";
+export { CHECKPOINT_RECIPES } from "./onnx/checkpoint-recipes.ts";
 
 /** Bump when the output changes for a reason the stamp cannot see (e.g. a dependency's tiktoken ranks). */
-export const FACTORY_VERSION = 1;
+export const FACTORY_VERSION = 2;
+
+const DEFAULT_RECIPES: readonly TestModelRecipe[] = [...EXPORT_RECIPES, ...CHECKPOINT_RECIPES];
+const SMALL_PRESET_RECIPES: readonly TestModelRecipe[] = [...SMALL_PRESET_EXPORTS, ...CHECKPOINT_RECIPES];
 
 export type TestModelPreset = "default" | "small";
 
@@ -43,7 +49,6 @@ export interface EnsureTestModelsResult {
 
 const REPO_ROOT = path.resolve(import.meta.dir, "..");
 const STAMP_FILE = ".stamp";
-const MODEL_FILES = ["config.json", "generation_config.json", "tokenizer.json", "tokenizer_config.json", "onnx/model.onnx"];
 const LOCK_DIR = ".lock";
 const TMP_PREFIX = ".tmp-";
 
@@ -59,7 +64,7 @@ export async function ensureTestModels(opts: EnsureTestModelsOptions = {}): Prom
   const stamps = new Map(SMALL_PRESET_RECIPES.map((r) => [r.name, stampOf(r)]));
   const isCurrent = (r: TestModelRecipe) => {
     const modelDir = path.join(dir, r.name);
-    return readStamp(modelDir) === stamps.get(r.name) && MODEL_FILES.every((f) => fs.existsSync(path.join(modelDir, f)));
+    return readStamp(modelDir) === stamps.get(r.name) && r.files.every((f) => fs.existsSync(path.join(modelDir, f)));
   };
 
   const written: string[] = [];
@@ -75,7 +80,7 @@ export async function ensureTestModels(opts: EnsureTestModelsOptions = {}): Prom
     for (const recipe of wanted) {
       if (isCurrent(recipe)) continue; // another process may have written it while we waited for the lock
       const started = performance.now();
-      writeModelFolder(dir, recipe, stamps.get(recipe.name) ?? "");
+      await writeModelFolder(dir, recipe, stamps.get(recipe.name) ?? "");
       written.push(recipe.name);
       log(`${recipe.name}: written in ${Math.round(performance.now() - started)} ms`);
     }
@@ -86,15 +91,10 @@ export async function ensureTestModels(opts: EnsureTestModelsOptions = {}): Prom
 }
 
 /** Writes the folder under a temporary name, then renames it into place, so readers never see half a model. */
-function writeModelFolder(dir: string, recipe: TestModelRecipe, stamp: string): void {
+async function writeModelFolder(dir: string, recipe: TestModelRecipe, stamp: string): Promise<void> {
   const tmp = path.join(dir, `${TMP_PREFIX}${recipe.name}-${process.pid}`);
-  fs.mkdirSync(path.join(tmp, "onnx"), { recursive: true });
-
-  for (const [name, value] of Object.entries(recipe.jsonFiles())) {
-    fs.writeFileSync(path.join(tmp, name), `${JSON.stringify(value, null, 2)}\n`);
-  }
-  for (const [name, text] of Object.entries(recipe.tokenizer())) fs.writeFileSync(path.join(tmp, name), text);
-  writeChunks(path.join(tmp, "onnx", "model.onnx"), encodeModel(recipe.graph()));
+  fs.mkdirSync(tmp, { recursive: true });
+  await recipe.write(tmp);
   fs.writeFileSync(path.join(tmp, STAMP_FILE), `${stamp}\n`);
 
   const target = path.join(dir, recipe.name);
@@ -102,38 +102,32 @@ function writeModelFolder(dir: string, recipe: TestModelRecipe, stamp: string): 
   fs.renameSync(tmp, target);
 }
 
-function writeChunks(file: string, chunks: readonly Uint8Array[]): void {
-  const fd = fs.openSync(file, "w");
-  try {
-    for (const chunk of chunks) {
-      for (let offset = 0; offset < chunk.byteLength; ) offset += fs.writeSync(fd, chunk, offset);
-    }
-  } finally {
-    fs.closeSync(fd);
-  }
-}
-
 function registryYaml(recipes: readonly TestModelRecipe[]): string {
-  const entries: RegistryEntry[] = recipes.map((r) => r.registry);
+  const entries: RegistryEntry[] = recipes.flatMap((r) => (r.registry ? [r.registry] : []));
   return `# Written by \`bun run test-models\`: random-weight test models. Paths are relative to this file.\n${stringify(entries)}`;
 }
 
 /**
  * What the folder's content depends on: the factory version, the recipe (spec, configs, tokenizer settings) and the
- * generator's own source, so editing a model file rebuilds the models without anyone remembering to bump a version.
+ * generator's own source — the factory's scripts and the converter that writes the exports — so editing either
+ * rebuilds the models without anyone remembering to bump a version.
  */
 function stampOf(recipe: TestModelRecipe): string {
   const hash = createHash("sha256");
-  hash.update(JSON.stringify({ factory: FACTORY_VERSION, name: recipe.name, spec: recipe.spec, registry: recipe.registry }));
-  const onnxDir = path.join(import.meta.dir, "onnx");
-  for (const file of generatorSources(onnxDir)) hash.update(file).update(fs.readFileSync(path.join(onnxDir, file)));
+  hash.update(JSON.stringify({ factory: FACTORY_VERSION, name: recipe.name, spec: recipe.spec, registry: recipe.registry ?? null }));
+  for (const root of GENERATOR_ROOTS) {
+    const base = path.join(REPO_ROOT, root);
+    for (const file of sourcesUnder(base)) hash.update(`${root}/${file}`).update(fs.readFileSync(path.join(base, file)));
+  }
   return `v${FACTORY_VERSION}-${hash.digest("hex").slice(0, 32)}`;
 }
 
-/** Source files under scripts/onnx, relative and sorted, so the stamp is the same in every checkout. */
-function generatorSources(onnxDir: string): string[] {
+const GENERATOR_ROOTS = ["scripts/onnx", "scripts/checkpoints", "src/convert"];
+
+/** Source files under a folder, relative and sorted, so the stamp is the same in every checkout. */
+function sourcesUnder(dir: string): string[] {
   return fs
-    .readdirSync(onnxDir, { recursive: true, encoding: "utf8" })
+    .readdirSync(dir, { recursive: true, encoding: "utf8" })
     .filter((f) => f.endsWith(".ts"))
     .map((f) => f.split(path.sep).join("/"))
     .sort();

@@ -2,7 +2,6 @@
  * Deterministic pseudo-random weights. Each tensor gets its own stream, seeded from (model seed, tensor name),
  * so adding or resizing one tensor never changes the others, and every run writes the same bytes.
  */
-import type { GraphBuilder, Value } from "./graph-builder.ts";
 
 /** FNV-1a, 32-bit: a stable string hash for seeding. */
 function fnv1a(text: string): number {
@@ -29,24 +28,6 @@ export function uniform(seed: string, count: number, std: number): Float32Array 
   return out;
 }
 
-/** Registers model parameters as initializers: random, ones or zeros, named as in the Hugging Face checkpoint. */
-export class Params {
-  constructor(
-    private readonly b: GraphBuilder,
-    private readonly seed: string,
-  ) {}
-
-  random(name: string, dims: readonly number[], std: number): Value {
-    return this.b.initializer(name, dims, uniform(`${this.seed}/${name}`, count(dims), std));
-  }
-  ones(name: string, dims: readonly number[]): Value {
-    return this.b.initializer(name, dims, new Float32Array(count(dims)).fill(1));
-  }
-  zeros(name: string, dims: readonly number[]): Value {
-    return this.b.initializer(name, dims, new Float32Array(count(dims)));
-  }
-}
-
-function count(dims: readonly number[]): number {
+export function count(dims: readonly number[]): number {
   return dims.reduce((a, b) => a * b, 1);
 }

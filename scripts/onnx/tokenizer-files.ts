@@ -81,3 +81,35 @@ export function tokenizerFiles(spec: TokenizerFilesSpec): TokenizerFiles {
 }
 
 const VOCAB_PLACEHOLDER = "@@vocab@@";
+
+export interface SlowTokenizerFiles {
+  "vocab.json": string;
+  "merges.txt": string;
+  "added_tokens.json"?: string;
+  "special_tokens_map.json": string;
+  "tokenizer_config.json": string;
+}
+
+/**
+ * The same byte-level BPE as the files a slow GPT2Tokenizer saves, with no tokenizer.json: vocab.json (GPT-2's
+ * 50257 entries, `<|endoftext|>` included), merges.txt (with its `#version` line), added_tokens.json for tokens
+ * past the vocabulary, special_tokens_map.json and tokenizer_config.json.
+ */
+export function slowTokenizerFiles(spec: {
+  addedTokens: readonly AddedToken[];
+  specialTokensMap: Readonly<Record<string, unknown>>;
+  config: Readonly<Record<string, unknown>>;
+}): SlowTokenizerFiles {
+  const vocab = gpt2Vocab();
+  const tokens = [...vocab.tokens, "<|endoftext|>"];
+  const files: SlowTokenizerFiles = {
+    "vocab.json": `{${tokens.map((t, id) => `${JSON.stringify(t)}: ${id}`).join(", ")}}`,
+    "merges.txt": `#version: 0.2\n${vocab.merges.join("\n")}\n`,
+    "special_tokens_map.json": `${JSON.stringify(spec.specialTokensMap, null, 2)}\n`,
+    "tokenizer_config.json": `${JSON.stringify({ add_prefix_space: false, ...spec.config }, null, 2)}\n`,
+  };
+  if (spec.addedTokens.length) {
+    files["added_tokens.json"] = `${JSON.stringify(Object.fromEntries(spec.addedTokens.map((t) => [t.content, t.id])), null, 2)}\n`;
+  }
+  return files;
+}

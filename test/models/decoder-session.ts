@@ -1,6 +1,7 @@
 /**
  * Drives a decoder graph directly with onnxruntime-node: feeds in the Optimum layout, the KV cache passed from
- * `present.*` to `past_key_values.*`, and left padding with transformers.js's position_ids rule.
+ * `present.*` to `past_key_values.*`, and left padding with transformers.js's position_ids rule. A graph with a
+ * `num_logits_to_keep` input (the converter's builds) gets 0 — every position's logits — unless told otherwise.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -39,8 +40,11 @@ export class DecoderSession {
   ) {}
 
   static async open(modelDir: string): Promise<DecoderSession> {
-    const session = await ort.InferenceSession.create(path.join(modelDir, "onnx", "model.onnx"));
-    return new DecoderSession(session, decoderShape(modelDir));
+    return DecoderSession.openFile(path.join(modelDir, "onnx", "model.onnx"), decoderShape(modelDir));
+  }
+
+  static async openFile(onnxFile: string, shape: DecoderShape): Promise<DecoderSession> {
+    return new DecoderSession(await ort.InferenceSession.create(onnxFile), shape);
   }
 
   emptyCache(batch: number): KvCache {
@@ -57,7 +61,7 @@ export class DecoderSession {
   /**
    * One forward pass. `ids` and `positions` are [batch][seq]; `mask` is [batch][past + seq].
    */
-  async run(ids: number[][], mask: number[][], positions: number[][], cache?: KvCache): Promise<StepResult> {
+  async run(ids: number[][], mask: number[][], positions: number[][], cache?: KvCache, keep = 0): Promise<StepResult> {
     const batch = ids.length;
     const i64 = (rows: number[][]) =>
       new ort.Tensor("int64", BigInt64Array.from(rows.flat(), (v) => BigInt(v)), [batch, rows[0]!.length]);
@@ -66,6 +70,7 @@ export class DecoderSession {
       attention_mask: i64(mask),
       position_ids: i64(positions),
       ...(cache ?? this.emptyCache(batch)),
+      ...(this.session.inputNames.includes("num_logits_to_keep") ? { num_logits_to_keep: new ort.Tensor("int64", BigInt64Array.of(BigInt(keep)), []) } : {}),
     });
     const next: KvCache = {};
     for (let i = 0; i < this.shape.layers; i++) {

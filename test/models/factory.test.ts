@@ -4,7 +4,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { parse } from "yaml";
-import { ensureTestModels } from "../../scripts/make-test-models.ts";
+import { CHECKPOINT_RECIPES, ensureTestModels } from "../../scripts/make-test-models.ts";
 import type { RegistryEntry } from "../../scripts/onnx/test-model-recipes.ts";
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "test-models-"));
@@ -20,9 +20,12 @@ function mtimes(dir: string): Record<string, number> {
   return Object.fromEntries(listFiles(dir).map((f) => [f, fs.statSync(path.join(dir, f)).mtimeMs]));
 }
 
+const CHECKPOINTS = CHECKPOINT_RECIPES.map((r) => r.name);
+
 test("two fresh runs write byte-identical files", async () => {
   const [a, b] = [path.join(tmp, "a"), path.join(tmp, "b")];
-  expect((await ensureTestModels({ dir: a })).written).toEqual(["test-gpt2", "test-chat", "test-embed"]);
+  // The exports, then the converter's test checkpoints (which registry.yaml does not list).
+  expect((await ensureTestModels({ dir: a })).written).toEqual(["test-gpt2", "test-chat", "test-embed", ...CHECKPOINTS]);
   await ensureTestModels({ dir: b });
   const files = listFiles(a);
   expect(files).toEqual(listFiles(b));
@@ -31,6 +34,7 @@ test("two fresh runs write byte-identical files", async () => {
       expect(files).toContain(`${model}/${f}`);
     }
   }
+  for (const r of CHECKPOINT_RECIPES) for (const f of r.files) expect(files).toContain(`${r.name}/${f}`);
   for (const f of files) expect(Bun.hash(fs.readFileSync(path.join(a, f)))).toBe(Bun.hash(fs.readFileSync(path.join(b, f))));
 });
 

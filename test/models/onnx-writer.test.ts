@@ -4,9 +4,9 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as ort from "onnxruntime-node";
-import { float, GraphBuilder } from "../../scripts/onnx/graph-builder.ts";
-import { encodeModel } from "../../scripts/onnx/onnx-proto.ts";
-import { ProtoWriter } from "../../scripts/onnx/protobuf-writer.ts";
+import { float, GraphBuilder } from "../../src/convert/onnx/graph-builder.ts";
+import { encodeModel } from "../../src/convert/onnx/onnx-proto.ts";
+import { ProtoWriter } from "../../src/convert/onnx/protobuf-writer.ts";
 
 const hex = (w: ProtoWriter) => Buffer.concat(w.finish()).toString("hex");
 

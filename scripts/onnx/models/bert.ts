@@ -3,9 +3,9 @@
  * Every token attends to every non-padding token; the output is `last_hidden_state` [batch, seq, hidden], which the
  * server mean-pools and normalises into an embedding. Weights are stored [in, out].
  */
-import { GraphBuilder, type ModelProto, type Value } from "../graph-builder.ts";
-import { attention, geluErf, layerNorm, mergeHeads, paddingMask, splitHeads } from "../layers.ts";
-import { Params } from "../seeded-weights.ts";
+import { attention, geluErf, layerNorm, mergeHeads, paddingMask, splitHeads } from "../../../src/convert/graph/layers.ts";
+import { GraphBuilder, type ModelProto, type Value } from "../../../src/convert/onnx/graph-builder.ts";
+import { count, uniform } from "../seeded-weights.ts";
 
 export interface BertSpec {
   layers: number;
@@ -25,12 +25,13 @@ export function bertGraph(s: BertSpec): ModelProto {
   const { hiddenSize: E, heads: H, intermediateSize: I } = s;
   const D = E / H;
   const b = new GraphBuilder("bert");
-  const p = new Params(b, s.seed);
-  const norm = (name: string, x: Value) =>
-    layerNorm(b, x, p.ones(`${name}.weight`, [E]), p.zeros(`${name}.bias`, [E]), LAYER_NORM_EPS);
+  const random = (name: string, dims: number[], std: number) => b.initializer(name, dims, uniform(`${s.seed}/${name}`, count(dims), std));
+  const ones = (name: string, dims: number[]) => b.initializer(name, dims, new Float32Array(count(dims)).fill(1));
+  const zeros = (name: string, dims: number[]) => b.initializer(name, dims, new Float32Array(count(dims)));
+  const norm = (name: string, x: Value) => layerNorm(b, x, ones(`${name}.weight`, [E]), zeros(`${name}.bias`, [E]), LAYER_NORM_EPS);
   const dense = (name: string, x: Value, inSize: number, outSize: number) =>
-    b.linear(x, p.random(`${name}.weight`, [inSize, outSize], 1 / Math.sqrt(inSize)), p.zeros(`${name}.bias`, [outSize]));
-  const embedding = (name: string, rows: number, ids: Value) => b.gather(p.random(name, [rows, E], 1), ids);
+    b.linear(x, random(`${name}.weight`, [inSize, outSize], 1 / Math.sqrt(inSize)), zeros(`${name}.bias`, [outSize]));
+  const embedding = (name: string, rows: number, ids: Value) => b.gather(random(name, [rows, E], 1), ids);
 
   const dims = ["batch_size", "sequence_length"];
   const inputIds = b.input("input_ids", "int64", dims);
@@ -48,7 +49,7 @@ export function bertGraph(s: BertSpec): ModelProto {
     const n = `bert.encoder.layer.${i}`;
     x = b.scope(`layer.${i}`, () => {
       const [q, k, v] = ["query", "key", "value"].map((w) => splitHeads(b, dense(`${n}.attention.self.${w}`, x, E, E), H, D)) as [Value, Value, Value];
-      const a = dense(`${n}.attention.output.dense`, mergeHeads(b, attention(b, q, k, v, mask, D), H, D), E, E);
+      const a = dense(`${n}.attention.output.dense`, mergeHeads(b, attention(b, q, k, v, mask, 1 / Math.sqrt(D)), H, D), E, E);
       const x1 = norm(`${n}.attention.output.LayerNorm`, b.add(x, a));
       const up = geluErf(b, dense(`${n}.intermediate.dense`, x1, E, I));
       return norm(`${n}.output.LayerNorm`, b.add(x1, dense(`${n}.output.dense`, up, I, E)));

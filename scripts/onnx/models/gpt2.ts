@@ -1,12 +1,10 @@
 /**
- * GPT-2 (Radford et al. 2019) as an Optimum-style decoder with KV cache: learned positions, pre-LayerNorm blocks,
- * fused QKV, GELU (tanh) MLP, LM head optionally tied to the token embedding. Weights are named as in the Hugging
- * Face checkpoint and stored [in, out] like its Conv1D layers.
+ * GPT-2 (Radford et al. 2019) as a Hugging Face checkpoint: config.json as transformers writes it for
+ * GPT2LMHeadModel and the stored tensors (Conv1D weights [in, out], fused c_attn, optional `transformer.` prefix,
+ * the `attn.bias` / `attn.masked_bias` mask buffers old files carry).
  */
-import { GraphBuilder, type ModelProto, type Value } from "../graph-builder.ts";
-import { decoderInputs, decoderOutputs } from "../decoder-io.ts";
-import { attention, causalPaddingMask, geluTanh, layerNorm, lmHead, mergeHeads, splitHeads } from "../layers.ts";
-import { Params } from "../seeded-weights.ts";
+import type { StoredDtype, StoredTensor } from "../../checkpoints/stored-tensor.ts";
+import { TensorMaker, type Affine } from "../tensor-maker.ts";
 
 export interface Gpt2Spec {
   layers: number;
@@ -22,51 +20,51 @@ export interface Gpt2Spec {
    */
   tieWordEmbeddings: boolean;
   seed: string;
+  /** Names carry GPT2LMHeadModel's `transformer.` prefix (default true). */
+  prefix?: boolean;
+  /** Store the causal-mask buffers `h.N.attn.bias` and `h.N.attn.masked_bias`, as openai-community/gpt2 does. */
+  maskBuffers?: boolean;
+  dtype?: StoredDtype;
+  affine?: Affine;
 }
 
 const LAYER_NORM_EPS = 1e-5;
 /** Std of the logits over the vocabulary: wide enough that greedy argmax is not decided by float noise. */
 const LOGIT_STD = 2;
 
-export function gpt2Graph(s: Gpt2Spec): ModelProto {
-  const { width: E, heads: H, layers: L } = s;
-  const D = E / H;
-  const b = new GraphBuilder("gpt2");
-  const p = new Params(b, s.seed);
-  const io = decoderInputs(b, { layers: L, kvHeads: H, headDim: D });
-  const norm = (name: string, x: Value) =>
-    layerNorm(b, x, p.ones(`${name}.weight`, [E]), p.zeros(`${name}.bias`, [E]), LAYER_NORM_EPS);
-  const conv1d = (name: string, x: Value, inSize: number, outSize: number) =>
-    b.linear(x, p.random(`${name}.weight`, [inSize, outSize], 1 / Math.sqrt(inSize)), p.zeros(`${name}.bias`, [outSize]));
-
+export function gpt2Tensors(s: Gpt2Spec): StoredTensor[] {
+  const { width: E, layers: L, positions: P } = s;
+  const m = new TensorMaker(s.seed, s.dtype ?? "F32", s.affine ?? "identity");
+  const p = s.prefix === false ? "" : "transformer.";
+  const norm = (name: string) => {
+    m.normWeight(`${name}.weight`, E);
+    m.bias(`${name}.bias`, E);
+  };
+  const conv1d = (name: string, inSize: number, outSize: number) => {
+    m.random(`${name}.weight`, [inSize, outSize], 1 / Math.sqrt(inSize));
+    m.bias(`${name}.bias`, outSize);
+  };
   // The final LayerNorm gives unit-variance features, so this std sets the LM head's logit spread.
-  const wte = p.random("transformer.wte.weight", [s.vocabSize, E], LOGIT_STD / Math.sqrt(E));
-  const wpe = p.random("transformer.wpe.weight", [s.positions, E], LOGIT_STD / Math.sqrt(E));
-  let x = b.add(b.gather(wte, io.inputIds), b.gather(wpe, io.positionIds));
-  const mask = causalPaddingMask(b, io.inputIds, io.attentionMask);
-
-  const presents: { key: Value; value: Value }[] = [];
+  m.random(`${p}wte.weight`, [s.vocabSize, E], LOGIT_STD / Math.sqrt(E));
+  m.random(`${p}wpe.weight`, [P, E], LOGIT_STD / Math.sqrt(E));
   for (let i = 0; i < L; i++) {
-    const n = `transformer.h.${i}`;
-    x = b.scope(`h.${i}`, () => {
-      const qkv = conv1d(`${n}.attn.c_attn`, norm(`${n}.ln_1`, x), E, 3 * E);
-      const [q, k, v] = b.split(qkv, 3, -1).map((t) => splitHeads(b, t, H, D)) as [Value, Value, Value];
-      const key = b.concat([io.pastKeys[i]!, k], 2); // [batch, heads, past + seq, D]
-      const value = b.concat([io.pastValues[i]!, v], 2);
-      presents.push({ key, value });
-      const a = mergeHeads(b, attention(b, q, key, value, mask, D), H, D);
-      const x1 = b.add(x, conv1d(`${n}.attn.c_proj`, a, E, E));
-
-      const up = geluTanh(b, conv1d(`${n}.mlp.c_fc`, norm(`${n}.ln_2`, x1), E, 4 * E));
-      return b.add(x1, conv1d(`${n}.mlp.c_proj`, up, 4 * E, E));
-    });
+    const n = `${p}h.${i}`;
+    norm(`${n}.ln_1`);
+    conv1d(`${n}.attn.c_attn`, E, 3 * E);
+    conv1d(`${n}.attn.c_proj`, E, E);
+    norm(`${n}.ln_2`);
+    conv1d(`${n}.mlp.c_fc`, E, 4 * E);
+    conv1d(`${n}.mlp.c_proj`, 4 * E, E);
+    if (s.maskBuffers) {
+      const causal = new Float32Array(P * P);
+      for (let r = 0; r < P; r++) causal.fill(1, r * P, r * P + r + 1);
+      m.fixed(`${n}.attn.bias`, [1, 1, P, P], causal);
+      m.fixed(`${n}.attn.masked_bias`, [], Float32Array.of(-1e4));
+    }
   }
-
-  const hidden = norm("transformer.ln_f", x);
-  const head = s.tieWordEmbeddings ? wte : p.random("lm_head.weight", [s.vocabSize, E], LOGIT_STD / Math.sqrt(E));
-  const logits = lmHead(b, hidden, io.inputIds, head, E, s.vocabSize);
-  decoderOutputs(b, logits, presents, { vocabSize: s.vocabSize, kvHeads: H, headDim: D });
-  return b.toModel();
+  norm(`${p}ln_f`);
+  if (!s.tieWordEmbeddings) m.random("lm_head.weight", [s.vocabSize, E], LOGIT_STD / Math.sqrt(E));
+  return m.tensors;
 }
 
 /** config.json as Hugging Face writes it for GPT2LMHeadModel. */
@@ -87,6 +85,6 @@ export function gpt2Config(s: Gpt2Spec): Record<string, unknown> {
     eos_token_id: s.eosTokenId,
     tie_word_embeddings: s.tieWordEmbeddings,
     use_cache: true,
-    torch_dtype: "float32",
+    torch_dtype: s.dtype === "F16" ? "float16" : s.dtype === "BF16" ? "bfloat16" : "float32",
   };
 }

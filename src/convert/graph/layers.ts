@@ -1,8 +1,8 @@
 /**
- * Transformer building blocks shared by the architectures in ./models: norms, activations, attention masks
- * and scaled dot-product attention, written with standard ONNX ops only (no contrib ops).
+ * Transformer building blocks, written with standard ONNX ops only: norms, activations, attention masks and
+ * scaled dot-product attention. The decoder graph and the factory's encoder are made of these.
  */
-import { float, type GraphBuilder, type Value } from "./graph-builder.ts";
+import { float, type GraphBuilder, type Value } from "../onnx/graph-builder.ts";
 
 /**
  * Score given to masked key positions: float32's lowest value, as Hugging Face uses. exp(lowest - max) underflows
@@ -29,7 +29,7 @@ export function geluTanh(b: GraphBuilder, x: Value): Value {
   return b.mul(b.mul(x, b.scalar(0.5)), b.add(b.tanh(inner), b.scalar(1)));
 }
 
-/** GELU, exact erf form ("gelu", BERT). */
+/** GELU, exact erf form (nn.GELU(), "gelu", BERT). */
 export function geluErf(b: GraphBuilder, x: Value): Value {
   const erf = b.op("Erf", [b.mul(x, b.scalar(Math.SQRT1_2))]);
   return b.mul(b.mul(x, b.scalar(0.5)), b.add(erf, b.scalar(1)));
@@ -46,19 +46,21 @@ export function paddingMask(b: GraphBuilder, attentionMask: Value): Value {
 }
 
 /**
- * Decoder mask, bool [batch, 1, queries, keys]: key j is visible to query i when it is not padding and not in the
- * future. The keys are the past plus the new tokens (attention_mask covers both), so query i sits at absolute
- * index past + i = keys - queries + i; that keeps the mask right for any cache length and any left padding.
+ * Decoder mask, bool [batch, 1, queries, keys]: key j is visible to query i when it is not padding, not in the
+ * future and, with a `window`, at most `window` positions back. The keys are the past plus the new tokens
+ * (attention_mask covers both), so query i sits at absolute index keys − queries + i; that keeps the mask right for
+ * any cache length and any left padding (a row's real tokens are contiguous, so index distance = position distance).
  */
-export function causalPaddingMask(b: GraphBuilder, inputIds: Value, attentionMask: Value): Value {
+export function decoderMask(b: GraphBuilder, inputIds: Value, attentionMask: Value, window: number | null = null): Value {
   const keys = b.dim(attentionMask, 1);
   const queries = b.dim(inputIds, 1);
   const zero = b.int64s([0], []);
   const one = b.int64s([1], []);
   const keyIndex = b.range(zero, keys, one); // [keys]
   const queryIndex = b.unsqueeze(b.range(b.sub(keys, queries), keys, one), [1]); // [queries, 1]
-  const causal = b.lessOrEqual(keyIndex, queryIndex); // [queries, keys]
-  return b.and(causal, paddingMask(b, attentionMask));
+  let visible = b.lessOrEqual(keyIndex, queryIndex); // [queries, keys]
+  if (window !== null) visible = b.and(visible, b.lessOrEqual(b.sub(queryIndex, keyIndex), b.int64s([window], [])));
+  return b.and(visible, paddingMask(b, attentionMask));
 }
 
 /** [batch, seq, heads·headDim] → [batch, heads, seq, headDim]. */
@@ -78,17 +80,17 @@ export function repeatKv(b: GraphBuilder, x: Value, kvHeads: number, groups: num
   return b.reshape(expanded, [0, kvHeads * groups, -1, headDim]);
 }
 
-/** softmax(q·kᵀ/√d, masked) · v with q [b, h, queries, d], k and v [b, h, keys, d], mask bool [b, 1, queries, keys]. */
-export function attention(b: GraphBuilder, q: Value, k: Value, v: Value, mask: Value, headDim: number): Value {
-  const scores = b.mul(b.matmul(q, b.transpose(k, [0, 1, 3, 2])), b.scalar(1 / Math.sqrt(headDim)));
+/** softmax(q·kᵀ·scale, masked) · v with q [b, h, queries, d], k and v [b, h, keys, d], mask bool [b, 1, queries, keys]. */
+export function attention(b: GraphBuilder, q: Value, k: Value, v: Value, mask: Value, scale: number): Value {
+  const scores = b.mul(b.matmul(q, b.transpose(k, [0, 1, 3, 2])), b.scalar(scale));
   const probs = b.softmax(b.where(mask, scores, b.scalar(MASKED_SCORE)), -1);
   return b.matmul(probs, v);
 }
 
-/** Projects hidden states [batch, seq, width] onto a vocabulary matrix stored as [vocab, width] (HF layout, tied or not). */
-export function lmHead(b: GraphBuilder, hidden: Value, inputIds: Value, weight: Value, width: number, vocab: number): Value {
+/** Projects hidden states [batch, seq, width] onto a vocabulary matrix stored as [vocab, width] (tied or not). */
+export function lmHead(b: GraphBuilder, hidden: Value, weight: Value, width: number, vocab: number): Value {
   // Gemm reads the [vocab, width] matrix transposed in place (transB), so a tied embedding needs no copy.
   const flat = b.op("Gemm", [b.reshape(hidden, [-1, width]), weight], { transB: 1 });
-  const shape = b.concat([b.shape(inputIds), b.int64s([vocab])], 0);
+  const shape = b.concat([b.slice(b.shape(hidden), [0], [2], [0]), b.int64s([vocab])], 0);
   return b.reshape(flat, shape);
 }

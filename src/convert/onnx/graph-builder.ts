@@ -1,10 +1,14 @@
 /**
- * A small typed builder for ONNX graphs: named inputs/outputs, initializers and one method per operator
- * we use, so an architecture reads like the math (`b.matmul(x, w)`) rather than like protobuf.
- * Values are referred to by their tensor names (strings), exactly as in ONNX.
+ * A small typed builder for ONNX graphs: named inputs/outputs, initializers and one method per operator we use,
+ * so an architecture reads like the math (`b.matmul(x, w)`) rather than like protobuf. Values are referred to by
+ * their tensor names (strings), exactly as in ONNX.
+ *
+ * Weights are lazy initializers: the builder records their type, shape and a producer; the model writer
+ * (model-writer.ts) loads, writes and forgets them one at a time, so a graph never holds its weights.
  */
 import {
   DataType,
+  DATA_TYPE_SIZE,
   type AttributeProto,
   type AttributeValue,
   type DataTypeCode,
@@ -19,9 +23,19 @@ import {
 export const OPSET = 17;
 /** IR version 8 goes with opset 17. */
 const IR_VERSION = 8;
+/** onnxruntime's contrib operators (MatMulNBits, GroupQueryAttention, …) live in this domain, at version 1. */
+export const MICROSOFT_DOMAIN = "com.microsoft";
 
-export type ElemType = "float32" | "int64" | "bool";
-const ELEM_TYPE: Record<ElemType, DataTypeCode> = { float32: DataType.FLOAT, int64: DataType.INT64, bool: DataType.BOOL };
+export type ElemType = "float32" | "float16" | "bfloat16" | "int64" | "int32" | "uint8" | "bool";
+export const ELEM_TYPE: Record<ElemType, DataTypeCode> = {
+  float32: DataType.FLOAT,
+  float16: DataType.FLOAT16,
+  bfloat16: DataType.BFLOAT16,
+  int64: DataType.INT64,
+  int32: DataType.INT32,
+  uint8: DataType.UINT8,
+  bool: DataType.BOOL,
+};
 
 /** A tensor name in the graph. */
 export type Value = string;
@@ -30,6 +44,11 @@ export type Value = string;
 export type Attr = number | readonly number[] | string | AttributeValue;
 export const float = (value: number): AttributeValue => ({ type: "float", value });
 export const floats = (value: readonly number[]): AttributeValue => ({ type: "floats", value });
+
+export interface OpOptions {
+  /** Operator domain; "" (default) is standard ONNX. */
+  domain?: string;
+}
 
 if (new Uint8Array(new Uint16Array([1]).buffer)[0] !== 1) {
   throw new Error("ONNX raw_data is little-endian; this writer assumes a little-endian host");
@@ -46,6 +65,10 @@ function toAttribute(name: string, a: Attr): AttributeProto {
   return { name, value: a as AttributeValue };
 }
 
+export function elementCount(dims: readonly number[]): number {
+  return dims.reduce((a, b) => a * b, 1);
+}
+
 export class GraphBuilder {
   private readonly nodes: NodeProto[] = [];
   private readonly initializers: TensorProto[] = [];
@@ -53,6 +76,10 @@ export class GraphBuilder {
   private readonly outputs: ValueInfoProto[] = [];
   private readonly constCache = new Map<string, Value>();
   private readonly scopes: string[] = [];
+  /** Values some node produces: a graph output that is one of them takes its name by renaming, not an Identity. */
+  private readonly produced = new Set<Value>();
+  private readonly renames = new Map<Value, string>();
+  private readonly domains = new Set<string>();
   private counter = 0;
 
   constructor(private readonly name: string) {}
@@ -64,17 +91,28 @@ export class GraphBuilder {
     return name;
   }
 
-  /** Declares a graph output; an Identity node gives `value` its public name. */
+  /** Declares a graph output named `name` for `value`: the producing node's output is renamed (no Identity node). */
   output(value: Value, name: string, type: ElemType, shape: readonly Dim[]): void {
-    if (value !== name) this.nodes.push(this.makeNode("Identity", [value], [name], {}));
+    if (value !== name) {
+      if (this.produced.has(value) && !this.renames.has(value)) this.renames.set(value, name);
+      else this.nodes.push(this.makeNode("Identity", [value], [name], {}));
+    }
     this.outputs.push({ name, elemType: ELEM_TYPE[type], shape });
   }
 
+  /** An initializer whose bytes are given now (constants, small tables). */
   initializer(name: string, dims: readonly number[], data: Float32Array | BigInt64Array): Value {
-    const count = dims.reduce((a, b) => a * b, 1);
-    if (data.length !== count) throw new Error(`initializer ${name}: ${data.length} values for dims [${dims}]`);
+    if (data.length !== elementCount(dims)) throw new Error(`initializer ${name}: ${data.length} values for dims [${dims}]`);
     const dataType = data instanceof Float32Array ? DataType.FLOAT : DataType.INT64;
-    this.initializers.push({ name, dataType, dims, rawData: bytesOf(data) });
+    this.initializers.push({ name, dataType, dims, data: { kind: "raw", bytes: bytesOf(data) } });
+    return name;
+  }
+
+  /** A weight whose bytes `produce` returns when the model is written (little-endian elements of `type`). */
+  lazyInitializer(name: string, type: ElemType, dims: readonly number[], produce: () => Promise<Uint8Array>): Value {
+    const dataType = ELEM_TYPE[type];
+    const byteLength = elementCount(dims) * DATA_TYPE_SIZE[dataType];
+    this.initializers.push({ name, dataType, dims, data: { kind: "lazy", byteLength, produce } });
     return name;
   }
 
@@ -100,7 +138,7 @@ export class GraphBuilder {
     return name;
   }
 
-  /** Runs `body` with node names prefixed by `scope` (e.g. "h.0/attn"), which makes graphs readable in Netron. */
+  /** Runs `body` with node names prefixed by `scope` (e.g. "layers.0/attn"), which makes graphs readable in Netron. */
   scope<T>(scope: string, body: () => T): T {
     this.scopes.push(scope);
     try {
@@ -113,15 +151,21 @@ export class GraphBuilder {
   // ---- nodes -----------------------------------------------------------------------------------
 
   /** Any single-output operator. */
-  op(opType: string, inputs: readonly Value[], attrs: Record<string, Attr> = {}): Value {
-    return this.opN(opType, inputs, 1, attrs)[0]!;
+  op(opType: string, inputs: readonly Value[], attrs: Record<string, Attr> = {}, options: OpOptions = {}): Value {
+    return this.opN(opType, inputs, 1, attrs, options)[0]!;
   }
 
-  /** Any operator with `outputCount` outputs. */
-  opN(opType: string, inputs: readonly Value[], outputCount: number, attrs: Record<string, Attr> = {}): Value[] {
+  /** Any operator with `outputCount` outputs. An empty input name ("") skips an optional input, as in ONNX. */
+  opN(opType: string, inputs: readonly Value[], outputCount: number, attrs: Record<string, Attr> = {}, options: OpOptions = {}): Value[] {
     const base = this.uniqueName(opType);
     const outputs = Array.from({ length: outputCount }, (_, i) => (outputCount === 1 ? base : `${base}:${i}`));
-    this.nodes.push(this.makeNode(opType, inputs, outputs, attrs, base));
+    const node = this.makeNode(opType, inputs, outputs, attrs, base);
+    if (options.domain) {
+      node.domain = options.domain;
+      this.domains.add(options.domain);
+    }
+    this.nodes.push(node);
+    for (const o of outputs) this.produced.add(o);
     return outputs;
   }
 
@@ -134,6 +178,7 @@ export class GraphBuilder {
   sqrt = (x: Value): Value => this.op("Sqrt", [x]);
   tanh = (x: Value): Value => this.op("Tanh", [x]);
   sigmoid = (x: Value): Value => this.op("Sigmoid", [x]);
+  relu = (x: Value): Value => this.op("Relu", [x]);
   cos = (x: Value): Value => this.op("Cos", [x]);
   sin = (x: Value): Value => this.op("Sin", [x]);
   shape = (x: Value): Value => this.op("Shape", [x]);
@@ -167,6 +212,15 @@ export class GraphBuilder {
   split(x: Value, parts: number, axis: number): Value[] {
     return this.opN("Split", [x], parts, { axis });
   }
+  /** Split into pieces of the given sizes along `axis`. */
+  splitSizes(x: Value, sizes: readonly number[], axis: number): Value[] {
+    return this.opN("Split", [x, this.int64s(sizes)], sizes.length, { axis });
+  }
+  /** x[starts:ends] along `axes`; starts/ends are constants or 1-D int64 values. */
+  slice(x: Value, starts: readonly number[] | Value, ends: readonly number[] | Value, axes: readonly number[]): Value {
+    const v = (s: readonly number[] | Value) => (typeof s === "string" ? s : this.int64s(s));
+    return this.op("Slice", [x, v(starts), v(ends), this.int64s(axes)]);
+  }
   softmax(x: Value, axis = -1): Value {
     return this.op("Softmax", [x], { axis });
   }
@@ -186,19 +240,17 @@ export class GraphBuilder {
 
   // ---- output ----------------------------------------------------------------------------------
 
-  toModel(metadata: Readonly<Record<string, string>> = {}): ModelProto {
+  toModel(metadata: Readonly<Record<string, string>> = {}, producer = { name: "gpt3dev-api", version: "1" }): ModelProto {
+    const rename = (v: Value) => this.renames.get(v) ?? v;
+    const nodes = this.renames.size
+      ? this.nodes.map((n) => ({ ...n, inputs: n.inputs.map(rename), outputs: n.outputs.map(rename) }))
+      : this.nodes;
     return {
       irVersion: IR_VERSION,
-      opsetImports: [{ domain: "", version: OPSET }],
-      producerName: "gpt3dev-api make-test-models",
-      producerVersion: "1",
-      graph: {
-        name: this.name,
-        nodes: this.nodes,
-        initializers: this.initializers,
-        inputs: this.inputs,
-        outputs: this.outputs,
-      },
+      opsetImports: [{ domain: "", version: OPSET }, ...[...this.domains].map((domain) => ({ domain, version: 1 }))],
+      producerName: producer.name,
+      producerVersion: producer.version,
+      graph: { name: this.name, nodes, initializers: this.initializers, inputs: this.inputs, outputs: this.outputs },
       metadata,
     };
   }
@@ -214,7 +266,7 @@ export class GraphBuilder {
     outputs: readonly Value[],
     attrs: Record<string, Attr>,
     name = this.uniqueName(opType),
-  ): NodeProto {
+  ): { -readonly [K in keyof NodeProto]: NodeProto[K] } {
     const attributes = Object.entries(attrs).map(([k, v]) => toAttribute(k, v));
     return { opType, name, inputs, outputs, attributes };
   }

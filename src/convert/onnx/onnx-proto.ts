@@ -1,27 +1,42 @@
 /**
- * The subset of the ONNX protobuf schema (onnx/onnx.proto) this project writes, as plain TypeScript types,
- * and their encoders. Field numbers are copied from onnx.proto; only fields we set are listed.
+ * The subset of the ONNX protobuf schema (onnx/onnx.proto) this project writes, as plain TypeScript types, and
+ * their encoders. Field numbers are onnx.proto's; only fields we set are listed.
  */
 import { ProtoWriter } from "./protobuf-writer.ts";
 
 /** TensorProto.DataType values. */
 export const DataType = {
   FLOAT: 1,
+  UINT8: 2,
+  INT8: 3,
   INT32: 6,
   INT64: 7,
   BOOL: 9,
+  FLOAT16: 10,
+  BFLOAT16: 16,
 } as const;
 export type DataTypeCode = (typeof DataType)[keyof typeof DataType];
 
+/** Bytes per element of each data type. */
+export const DATA_TYPE_SIZE: Record<DataTypeCode, number> = { 1: 4, 2: 1, 3: 1, 6: 4, 7: 8, 9: 1, 10: 2, 16: 2 };
+
 /** A dimension is a fixed size or a symbolic name such as "batch_size". */
 export type Dim = number | string;
+
+/**
+ * Where a tensor's bytes are: inline (raw_data), in the external data file beside the model, or not produced yet
+ * (a weight the model writer loads, writes and forgets one at a time).
+ */
+export type TensorData =
+  | { kind: "raw"; bytes: Uint8Array }
+  | { kind: "external"; location: string; offset: number; length: number }
+  | { kind: "lazy"; byteLength: number; produce: () => Promise<Uint8Array> };
 
 export interface TensorProto {
   name: string;
   dataType: DataTypeCode;
   dims: readonly number[];
-  /** Little-endian element bytes (ONNX raw_data). */
-  rawData: Uint8Array;
+  data: TensorData;
 }
 
 export type AttributeValue =
@@ -43,6 +58,7 @@ export interface NodeProto {
   inputs: readonly string[];
   outputs: readonly string[];
   attributes: readonly AttributeProto[];
+  /** "" (the default ONNX domain) or e.g. "com.microsoft" for onnxruntime's contrib operators. */
   domain?: string;
 }
 
@@ -71,13 +87,30 @@ export interface ModelProto {
 
 /** AttributeProto.AttributeType values. */
 const ATTRIBUTE_TYPE = { float: 1, int: 2, string: 3, tensor: 4, floats: 6, ints: 7 } as const;
+/** TensorProto.DataLocation.EXTERNAL */
+const DATA_LOCATION_EXTERNAL = 1;
+
+const entry = (key: string, value: string) => new ProtoWriter().string(1, key).string(2, value); // StringStringEntryProto
 
 export function encodeTensor(t: TensorProto): ProtoWriter {
   const w = new ProtoWriter();
   for (const d of t.dims) w.int64(1, d); // dims (repeated int64, unpacked as proto2 declares it)
   w.int64(2, t.dataType); // data_type
   w.string(8, t.name); // name
-  w.bytes(9, t.rawData); // raw_data
+  const data = t.data;
+  switch (data.kind) {
+    case "raw":
+      w.bytes(9, data.bytes); // raw_data
+      break;
+    case "external":
+      w.message(13, entry("location", data.location));
+      w.message(13, entry("offset", String(data.offset)));
+      w.message(13, entry("length", String(data.length)));
+      w.int64(14, DATA_LOCATION_EXTERNAL);
+      break;
+    case "lazy":
+      throw new Error(`tensor ${t.name}: its bytes were never produced (write the model with writeModel)`);
+  }
   return w;
 }
 
@@ -140,14 +173,12 @@ function encodeGraph(g: GraphProto): ProtoWriter {
   return w;
 }
 
-/** Encodes a model; the result is a list of chunks (large tensors by reference) to write in order. */
+/** Encodes a model whose tensors are all raw or external; the result is chunks (large tensors by reference) to write in order. */
 export function encodeModel(m: ModelProto): Uint8Array[] {
   const w = new ProtoWriter().int64(1, m.irVersion);
   w.string(2, m.producerName).string(3, m.producerVersion);
   w.message(7, encodeGraph(m.graph));
   for (const op of m.opsetImports) w.message(8, new ProtoWriter().string(1, op.domain).int64(2, op.version));
-  for (const [key, value] of Object.entries(m.metadata ?? {})) {
-    w.message(14, new ProtoWriter().string(1, key).string(2, value)); // StringStringEntryProto
-  }
+  for (const [key, value] of Object.entries(m.metadata ?? {})) w.message(14, entry(key, value));
   return w.finish();
 }
