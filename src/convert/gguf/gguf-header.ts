@@ -5,7 +5,6 @@
  * string by a limit and the file, every shape and size is overflow-checked, and every tensor must lie inside the
  * data section without overlapping another. Tensor bytes are not read here.
  */
-import { ConvertError } from "../convert-error.ts";
 import { ggmlType, type GgmlType } from "./ggml-types.ts";
 import { GGUF_VALUE_TYPES, GgufMetadata, type GgufValue, type GgufValueType } from "./gguf-metadata.ts";
 import type { HeaderCursor } from "./header-cursor.ts";
@@ -215,9 +214,4 @@ function readScalar(cursor: HeaderCursor, key: string, type: Exclude<GgufValueTy
     case "i64":
       return { type, value: cursor.i64Big(what) };
   }
-}
-
-/** For messages that are about a tensor rather than the header. */
-export function tensorError(file: string, tensor: string, problem: string): ConvertError {
-  return new ConvertError("checkpoint_invalid", `${file}: tensor ${tensor}: ${problem}`, file);
 }

@@ -58,7 +58,12 @@ export async function ggufTensorFacts(source: GgufTensorSource, layers: number):
   if (range(0, layers).some((i) => has(`blk.${i}.ffn_gate.bias`))) {
     throw new ConvertError("unsupported_config", `${file}: ffn_gate.bias is not supported`, file);
   }
-  const ropeFactors = has("rope_freqs.weight") ? await source.readFloat32("rope_freqs.weight") : null;
+  const freqs = source.tensors.get("rope_freqs.weight");
+  // one factor per rotary frequency; checked before reading so a hostile shape costs nothing
+  if (freqs && (freqs.shape.length !== 1 || freqs.shape[0]! > 1 << 16)) {
+    throw new ConvertError("checkpoint_invalid", `${freqs.file}: rope_freqs.weight has shape [${freqs.shape.join(", ")}], expected one factor per rotary frequency`, freqs.file);
+  }
+  const ropeFactors = freqs ? await source.readFloat32("rope_freqs.weight") : null;
   return {
     vocabSize: embd.shape[0]!,
     tied: !has("output.weight"),
