@@ -26,11 +26,17 @@ export class TextTokenizer {
   readonly eosTokenId: number | null;
   readonly bosTokenId: number | null;
   private readonly byteLevel: boolean;
+  /** SentencePiece-style pieces: spaces spelled "▁", unknown bytes as <0xNN> tokens. */
+  private readonly metaspace: boolean;
   private readonly pieces: (string | undefined)[];
 
   private constructor(
     private readonly hf: HfTokenizer,
-    json: { decoder?: { type?: string; decoders?: { type?: string }[] } | null; model?: { vocab?: Record<string, number> | [string, number][] }; added_tokens?: { id: number; content: string }[] },
+    json: {
+      decoder?: { type?: string; decoders?: { type?: string; pattern?: { String?: string } }[] } | null;
+      model?: { vocab?: Record<string, number> | [string, number][]; byte_fallback?: boolean };
+      added_tokens?: { id: number; content: string }[];
+    },
     readonly chatTemplate: string | null,
     private readonly tiktoken: Tiktoken | null,
   ) {
@@ -48,6 +54,15 @@ export class TextTokenizer {
     this.bosTokenId = typeof hf.bos_token_id === "number" ? hf.bos_token_id : null;
     const d = json.decoder;
     this.byteLevel = d?.type === "ByteLevel" || (d?.decoders ?? []).some((x) => x.type === "ByteLevel");
+    this.metaspace = json.model?.byte_fallback === true && (d?.decoders ?? []).some((x) => x.type === "Replace" && x.pattern?.String === "▁");
+  }
+
+  /** A SentencePiece piece's bytes: <0xNN> is that byte, "▁" a space. */
+  private metaspaceBytes(id: number): number[] | null {
+    const piece = this.pieces[id];
+    if (!this.metaspace || piece === undefined || this.specialIds.has(id)) return null;
+    const byte = /^<0x([0-9A-Fa-f]{2})>$/.exec(piece);
+    return byte ? [Number.parseInt(byte[1]!, 16)] : [...Buffer.from(piece.replaceAll("▁", " "), "utf8")];
   }
 
   static async load(dir: string, opts: { chatTemplate: string | null; tiktoken: Tiktoken | null }): Promise<TextTokenizer> {
@@ -58,6 +73,11 @@ export class TextTokenizer {
     } catch {
       // tokenizer_config.json is optional
     }
+    return TextTokenizer.fromJson(json, config, opts);
+  }
+
+  /** From the parsed tokenizer.json and tokenizer_config.json (e.g. built from a GGUF file's metadata). */
+  static fromJson(json: object, config: Record<string, unknown>, opts: { chatTemplate: string | null; tiktoken: Tiktoken | null }): TextTokenizer {
     // Pick the tokenizer class the way AutoTokenizer does, without its file loader (we already have the files).
     const name = typeof config.tokenizer_class === "string" ? config.tokenizer_class.replace(/Fast$/, "") : "PreTrainedTokenizer";
     const exported = (transformers as unknown as Record<string, unknown>)[name];
@@ -92,11 +112,16 @@ export class TextTokenizer {
 
   /** The text of one token as logprobs show it (special tokens by name). */
   tokenText(id: number): string {
+    // Decoding one SentencePiece token alone would strip its leading space and garble a byte token.
+    const bytes = this.metaspaceBytes(id);
+    if (bytes) return Buffer.from(bytes).toString("utf8");
     return this.hf.decode([id], { skip_special_tokens: false, clean_up_tokenization_spaces: false });
   }
 
   /** The exact bytes of one token: from the byte-level alphabet where the vocabulary uses it, else UTF-8. */
   tokenBytes(id: number): number[] {
+    const spm = this.metaspaceBytes(id);
+    if (spm) return spm;
     const piece = this.pieces[id];
     if (this.byteLevel && piece !== undefined && !this.specialIds.has(id)) {
       const bytes = byteLevelBytes(piece);
