@@ -1,7 +1,8 @@
 /**
  * Hostile checkpoints through the real server: a truncated file, a header length or tensor offsets beyond the
  * file, an unknown dtype, shapes that do not match the config, absurd config sizes, weight_map names that leave
- * the folder, a pickle that calls a function — locally and (the index) from a hub. Each fails only its model's
+ * the folder, a pickle that calls a function, GGUF headers with counts no file could hold or tensors past the end —
+ * locally and (the index) from a hub. Each fails only its model's
  * load, with a 503 naming the file and the problem, without the server's memory growing by what the file claims,
  * and with nothing written outside the model cache; a good model keeps serving throughout.
  */
@@ -9,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { zipStored } from "../../scripts/checkpoints/zip-writer.ts";
+import { fixture } from "../gguf/helpers/fixtures.ts";
 import { startFakeHub, type FakeHub } from "../helpers/fake-hub.ts";
 import { useServer } from "../helpers/start-server.ts";
 import { rssBytes } from "../hardening/server-memory.ts";
@@ -156,6 +158,39 @@ const CASES: Record<string, HostileCase> = {
     message: /posix\.?system|posix system/,
   },
 };
+
+/** A GGUF fixture copied under `name` with `edit` applied to its bytes. */
+function gguf(from: string, name: string, edit: (bytes: Buffer) => Buffer): string {
+  fs.mkdirSync(models, { recursive: true });
+  const file = path.join(models, name);
+  fs.writeFileSync(file, edit(fs.readFileSync(fixture(from))));
+  return file;
+}
+const setU64 = (offset: number, value: bigint) => (bytes: Buffer) => {
+  bytes.writeBigUInt64LE(value, offset);
+  return bytes;
+};
+
+Object.assign(CASES, {
+  "gguf-tensor-count": {
+    make: () => gguf("gpt2-f32.gguf", "gguf-tensor-count.gguf", setU64(8, 1n << 40n)),
+    code: "checkpoint_invalid",
+    file: "gguf-tensor-count.gguf",
+    message: /tensor count 1099511627776 cannot fit/,
+  },
+  "gguf-metadata-count": {
+    make: () => gguf("gpt2-f32.gguf", "gguf-metadata-count.gguf", setU64(16, 1n << 50n)),
+    code: "checkpoint_invalid",
+    file: "gguf-metadata-count.gguf",
+    message: /metadata count 1125899906842624 cannot fit/,
+  },
+  "gguf-past-the-end": {
+    make: () => gguf("tiny-llama-256-Q4_K_M.gguf", "gguf-past-the-end.gguf", (b) => b.subarray(0, Math.floor(b.length * 0.6))),
+    code: "checkpoint_invalid",
+    file: "gguf-past-the-end.gguf",
+    message: /tensor \S+ \(\d+ bytes at data offset \d+\) lies past the end of the file/,
+  },
+} satisfies Record<string, HostileCase>);
 
 /** A GPT-2 checkpoint on a hub whose index names a shard outside the repo folder. */
 const hubRepo = copy("ckpt-llama", "hub-repo");
