@@ -13,6 +13,7 @@ import { metricsRoute } from "./observability/metrics-route.ts";
 import { ServerMetrics } from "./observability/server-metrics.ts";
 import { errorResponse, frameworkError } from "./shared/error-response.ts";
 import type { ServerContext } from "./shared/server-context.ts";
+import { statusRoute } from "./status/status-route.ts";
 import { tokenizeRoutes } from "./tokenize/tokenize-routes.ts";
 
 export interface AppParts {
@@ -26,6 +27,7 @@ export function buildApp(ctx: ServerContext, parts: AppParts = defaultParts(ctx)
     .onError(({ code, error, request }) => {
       return errorResponse(frameworkError(code, error, new URL(request.url).pathname, request.method));
     })
+    .use(statusRoute(ctx))
     .use(healthRoutes(ctx, parts.inFlight))
     .use(modelRoutes(ctx))
     .use(completionRoute(ctx))
