@@ -51,6 +51,8 @@ export const SETTINGS = {
   logFormat: spec({ env: "LOG_FORMAT", flag: "--log-format", default: "text" as "text" | "json", parse: oneOf("text", "json"), help: "text or json (one object per line)" }),
   maxN: spec({ env: "MAX_N", flag: "--max-n", default: 16, parse: int(1, 1024), help: "Largest n (and best_of) a request may ask for" }),
   maxPromptsPerRequest: spec({ env: "MAX_PROMPTS_PER_REQUEST", flag: "--max-prompts", default: 64, parse: int(1, 100_000), help: "Most prompts in one completions request" }),
+  responsesStoreMax: spec({ env: "RESPONSES_STORE_MAX", flag: "--responses-store-max", default: 1000, parse: int(0, 1_000_000), help: "Most responses kept for GET and previous_response_id (store: true), oldest evicted first (0: keep none)" }),
+  responsesStoreTtlMs: spec({ env: "RESPONSES_STORE_TTL", flag: "--responses-store-ttl", default: 3_600_000, parse: duration, help: "How long a stored response is kept (0: until evicted)", defaultLabel: "1h" }),
   maxEmbeddingInputs: spec({ env: "MAX_EMBEDDING_INPUTS", flag: "--max-embedding-inputs", default: 2048, parse: int(1, 1_000_000), help: "Most inputs in one embeddings request" }),
 } as const;
 
