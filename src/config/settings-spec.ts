@@ -27,6 +27,7 @@ export const SETTINGS = {
   host: spec({ env: "HOST", flag: "--host", default: "127.0.0.1", parse: str, help: "Address to listen on (0.0.0.0 for all interfaces)" }),
   port: spec({ env: "PORT", flag: "--port", default: 8000, parse: int(0, 65535), help: "Port to listen on (0 picks a free port)" }),
   registryPath: spec({ env: "MODEL_REGISTRY_PATH", flag: "--registry", default: "", parse: str, help: "JSON or YAML file of model entries that add to or override the built-ins", defaultLabel: "none" }),
+  modelAllowList: spec({ env: "MODEL_ALLOW_LIST", flag: "--model-allow-list", default: [] as string[], parse: list, help: "Serve, list and pull only these registry ids (comma-separated); an id not in the registry stops the server at start", defaultLabel: "none (every registry model)" }),
   includeDefaultModels: spec({ env: "INCLUDE_DEFAULT_MODELS", flag: "--include-default-models", default: true, parse: bool, boolean: true, help: "List the built-in GPT3-dev and GPT-2 entries as well as the registry file's" }),
   defaultDevice: spec({ env: "DEFAULT_DEVICE", flag: "--device", default: "auto" as "auto" | "cpu" | "cuda", parse: oneOf("auto", "cpu", "cuda"), help: "Where models run unless their entry says otherwise: auto, cpu or cuda" }),
   maxContextTokens: spec({ env: "MAX_CONTEXT_TOKENS", flag: "--max-context-tokens", default: 2048, parse: int(16, 1 << 24), help: "Context window when neither the entry nor the model config gives one" }),
