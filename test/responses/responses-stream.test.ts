@@ -105,6 +105,37 @@ describe("the SDK's responses.stream() helper", () => {
   });
 });
 
+describe("a client that leaves mid-stream", () => {
+  test("stops the generation, and its cut-short response is not kept", async () => {
+    const abort = new AbortController();
+    const res = await fetch(`${ctx.server.url}/v1/responses`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ model: CHAT_MODEL, input: "Go on", max_output_tokens: 1500, ignore_eos: true, stream: true }),
+      signal: abort.signal,
+    });
+    let id = "";
+    let seen = 0;
+    try {
+      for await (const e of sseEvents(res.body!)) {
+        const data = JSON.parse(e.data) as ResponseStreamEvent;
+        if (data.type === "response.created") id = data.response.id;
+        if (++seen === 6) abort.abort();
+      }
+    } catch {
+      // the aborted read
+    }
+    expect(id).toMatch(/^resp_/);
+    let active = -1;
+    for (let i = 0; i < 50 && active !== 0; i++) {
+      await Bun.sleep(50);
+      active = ((await (await fetch(`${ctx.server.url}/healthz`)).json()) as { active_sequences: number }).active_sequences;
+    }
+    expect(active).toBe(0);
+    expect((await fetch(`${ctx.server.url}/v1/responses/${id}`)).status).toBe(404);
+  });
+});
+
 describe("a failure after the stream started", () => {
   let server: TestServer | null = null;
   afterAll(async () => {

@@ -65,8 +65,9 @@ export async function handleCreateResponse(ctx: ResponsesContext, body: Response
     onFinal: (response, failure) => {
       outcome.response = response;
       outcome.failure = failure;
-      // A failed collected answer is an HTTP error: nothing to keep. A failed stream's id was seen: keep it.
-      if (body.store === false || (failure !== null && !stream)) return;
+      // Not kept: a response whose client left (its generation was cut, so its status says nothing true), and a
+      // failed collected answer (it is answered as an HTTP error). A failed stream's id was seen: it is kept.
+      if (body.store === false || abort.signal.aborted || (failure !== null && !stream)) return;
       ctx.store.put({ response, input, conversation: [...(earlier?.conversation ?? []), ...input, ...response.output], owner: caller.keyDigest });
     },
   };
