@@ -12,15 +12,20 @@ import { ChatChunkSchema, ChatResponseSchema } from "../../src/http/chat/chat-sc
 import { CompletionResponseSchema } from "../../src/http/completions/completion-schema.ts";
 import { EmbeddingResponseSchema } from "../../src/http/embeddings/embedding-schema.ts";
 import { ModelDetailSchema, ModelListSchema } from "../../src/http/models/model-schema.ts";
-import { ResponseStreamEventSchema } from "../../src/http/responses/response-events-schema.ts";
-import { InputItemListSchema, ResponseDeletedSchema, ResponseObjectSchema } from "../../src/http/responses/response-schema.ts";
+import { ResponseStreamEventSchema, type ResponseStreamEvent } from "../../src/http/responses/response-events-schema.ts";
+import { InputItemListSchema, ResponseDeletedSchema, ResponseObjectSchema, type InputItemList, type ResponseObject } from "../../src/http/responses/response-schema.ts";
 import { ErrorBodySchema } from "../../src/http/shared/api-error.ts";
 import { StatusDocumentSchema } from "../../src/http/status/status-schema.ts";
 import { DetokenizeResponseSchema, TokenizeResponseSchema } from "../../src/http/tokenize/tokenize-schema.ts";
+import type { ResponseItem as SdkItem, Response as SdkResponse, ResponseStreamEvent as SdkEvent } from "openai/resources/responses/responses";
 import { parseSse } from "../helpers/sse.ts";
 import { useServer } from "../helpers/start-server.ts";
 
 const ctx = useServer({ args: ["--enable-embeddings-backend"] });
+
+/** The Responses wire schemas' types fit openai-node's own: `bun run typecheck` fails when one stops fitting. */
+type Fits<T, U> = [T] extends [U] ? true : false;
+export const responsesFitTheSdk: [Fits<ResponseObject, SdkResponse>, Fits<ResponseStreamEvent, SdkEvent>, Fits<InputItemList["data"][number], SdkItem>] = [true, true, true];
 
 function conforms(schema: TSchema, value: unknown): void {
   const errors = [...Value.Errors(schema, value)].slice(0, 3).map((e) => `${e.path}: ${e.message}`);
