@@ -5,11 +5,12 @@ import { parse as parseYaml } from "yaml";
 import { ConfigError } from "../config/load-settings.ts";
 import type { Settings } from "../config/settings-spec.ts";
 import { BUILTIN_MODELS } from "./builtin-models.ts";
-import { RegistryEntrySchema, type ModelSpec, type RegistryEntryInput } from "./registry-entry.ts";
+import { RegistryEntrySchema, type ModelMetadata, type ModelSpec, type RegistryEntryInput } from "./registry-entry.ts";
 
 /**
- * The registry is data: the built-in entries, then the file's entries (same name = override). A malformed file
- * stops the server at start with the file, the entry and the field named.
+ * The registry is data: the built-in entries, then the file's entries (same name = override), narrowed to
+ * MODEL_ALLOW_LIST when it is set. A malformed file, or an allow-listed id that no entry has, stops the server at
+ * start with what is wrong named.
  */
 export function loadRegistry(settings: Settings): ModelSpec[] {
   const byName = new Map<string, ModelSpec>();
@@ -26,7 +27,19 @@ export function loadRegistry(settings: Settings): ModelSpec[] {
       byName.set(entry.name, toSpec(entry, settings, dirname(file), false));
     });
   }
-  return [...byName.values()];
+  return allowed([...byName.values()], settings.modelAllowList);
+}
+
+/** Only the allow-listed entries, in registry order; every allow-listed id must be an entry. */
+function allowed(specs: ModelSpec[], allowList: readonly string[]): ModelSpec[] {
+  if (allowList.length === 0) return specs;
+  const ids = new Set(specs.map((s) => s.id));
+  const unknown = allowList.filter((id) => !ids.has(id));
+  if (unknown.length > 0) {
+    throw new ConfigError(`invalid MODEL_ALLOW_LIST: not in the registry: ${unknown.join(", ")} (registry: ${[...ids].join(", ") || "empty"})`);
+  }
+  const keep = new Set(allowList);
+  return specs.filter((s) => keep.has(s.id));
 }
 
 export function readRegistryFile(file: string): RegistryEntryInput[] {
@@ -64,6 +77,9 @@ function validateEntry(file: string, raw: unknown, i: number): RegistryEntryInpu
   const entry = raw as RegistryEntryInput;
   if (!entry.hf_repo === !entry.path) throw new ConfigError(`${file}: ${label}: give exactly one of 'hf_repo' or 'path'`);
   if (entry.hf_repo && !/^[\w.-]+(\/[\w.-]+)?$/.test(entry.hf_repo)) throw new ConfigError(`${file}: ${label}: field 'hf_repo': '${entry.hf_repo}' is not a repo id like owner/name`);
+  if (entry.description !== undefined && entry.metadata?.description !== undefined) {
+    throw new ConfigError(`${file}: ${label}: field 'description': give the description once, as 'description' or as 'metadata.description'`);
+  }
   if (entry.task !== "embeddings" && (entry.pooling !== undefined || entry.normalize !== undefined)) {
     throw new ConfigError(`${file}: ${label}: field '${entry.pooling !== undefined ? "pooling" : "normalize"}': only for task: embeddings`);
   }
@@ -95,5 +111,12 @@ function toSpec(e: RegistryEntryInput, settings: Settings, baseDir: string | nul
     normalize: e.normalize ?? true,
     ownedBy: e.owned_by ?? (e.hf_repo ? e.hf_repo.split("/")[0]! : "local"),
     builtin,
+    metadata: metadataOf(e),
   };
+}
+
+/** `description` is shorthand for `metadata.description`; an entry with neither has no metadata. */
+function metadataOf(e: RegistryEntryInput): ModelMetadata | null {
+  const m: ModelMetadata = { ...(e.description !== undefined ? { description: e.description } : {}), ...e.metadata };
+  return Object.keys(m).length > 0 ? m : null;
 }

@@ -1,4 +1,5 @@
 import { Type, type Static } from "@sinclair/typebox";
+import { ModelMetadataSchema } from "../../registry/registry-entry.ts";
 
 /** GET /v1/models/{id}: OpenAI's Model object plus what this server knows about the entry. */
 export const ModelObjectSchema = Type.Object(
@@ -27,6 +28,8 @@ export const ModelDetailSchema = Type.Composite([
     state: Type.String(),
     download: Type.Optional(Type.Object({ file: Type.String(), loaded_bytes: Type.Integer(), total_bytes: Type.Union([Type.Integer(), Type.Null()]), percent: Type.Union([Type.Number(), Type.Null()]) })),
     error: Type.Optional(Type.String()),
+    /** What the model's author states (the registry entry's `metadata`); the fields above are the server's own. */
+    metadata: Type.Union([ModelMetadataSchema, Type.Null()]),
   }),
 ], { additionalProperties: false });
 export type ModelDetail = Static<typeof ModelDetailSchema>;
