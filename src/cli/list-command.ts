@@ -29,5 +29,5 @@ function sourceLabel(spec: ModelSpec): string {
 /** yes / no for hub models; local for `path` entries (flagged when the folder is gone). */
 function cachedLabel(spec: ModelSpec, cacheDir: string): string {
   if (spec.source.kind === "local") return existsSync(spec.source.path) ? "local" : "local (missing)";
-  return cachedHubModelDir({ repo: spec.source.repo, revision: spec.source.revision, dtype: spec.dtype }, cacheDir) ? "yes" : "no";
+  return cachedHubModelDir({ repo: spec.source.repo, revision: spec.source.revision, dtype: spec.dtype, task: spec.task }, cacheDir) ? "yes" : "no";
 }

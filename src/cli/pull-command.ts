@@ -1,9 +1,9 @@
 import { existsSync } from "node:fs";
 import type { Settings } from "../config/settings-spec.ts";
-import { fetchHubModel } from "../engine/hub/fetch-hub-model.ts";
 import { hubSettings } from "../engine/hub/hub-settings.ts";
 import type { HubSettings } from "../engine/hub/hub-types.ts";
 import { readModelConfig } from "../engine/model-config.ts";
+import { resolveModelFiles } from "../engine/model-files.ts";
 import { commandFor } from "../platform/invocation.ts";
 import type { ModelSpec } from "../registry/registry-entry.ts";
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, stdio, type CliOutput } from "./cli-output.ts";
@@ -11,8 +11,8 @@ import { loadRegistryOrReport } from "./load-registry-or-report.ts";
 
 /**
  * `gpt3dev-api pull MODEL…`: downloads registry models into the cache ahead of time (for an image build, or before
- * going offline), then checks each one's config the way a load would, so a model the server would refuse fails
- * here rather than on the first request. Exit 0 all ready, 1 some failed, 2 unknown ids or a bad registry.
+ * going offline), builds the graph of a checkpoint, then checks each one's config the way a load would, so a model
+ * the server would refuse fails here rather than on the first request. Exit 0 all ready, 1 some failed, 2 unknown ids or a bad registry.
  */
 export async function runPull(
   modelIds: string[],
@@ -49,9 +49,10 @@ async function pullOne(spec: ModelSpec, hub: HubSettings, io: CliOutput): Promis
   }
   const { repo, revision } = spec.source;
   try {
-    const dir = await fetchHubModel({ repo, revision, dtype: spec.dtype, task: spec.task }, hub, undefined, { log: io.err });
-    await readModelConfig(dir, spec);
-    io.out(`${spec.id}: ready (${repo}@${revision}, ${spec.dtype}) in ${dir}`);
+    const files = await resolveModelFiles(spec, hub, { log: io.err });
+    await readModelConfig(files.dir, spec, files.origin);
+    const built = files.origin === "built" ? `, built from its ${files.about.format} checkpoint` : "";
+    io.out(`${spec.id}: ready (${repo}@${revision}, ${spec.dtype}${built}) in ${files.dir}`);
     return true;
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);

@@ -24,8 +24,14 @@ export const COMPUTE_DTYPES: readonly ComputeDtype[] = ["fp32"];
 
 export type BuildProgress = WriteProgress;
 
+export function isComputeDtype(dtype: string): dtype is ComputeDtype {
+  return (COMPUTE_DTYPES as readonly string[]).includes(dtype);
+}
+
 export interface BuildDecoderOptions {
   dtype?: ComputeDtype;
+  /** The graph's input/output layout (default: see writeDecoderModel). */
+  layout?: DecoderLayout;
   /** After each weight is written: tensors and bytes done / total. */
   onProgress?: (p: BuildProgress) => void;
 }
@@ -46,10 +52,10 @@ export interface BuiltDecoder {
 
 export async function buildDecoder(checkpointDir: string, outDir: string, opts: BuildDecoderOptions = {}): Promise<BuiltDecoder> {
   const dtype = opts.dtype ?? "fp32";
-  if (!COMPUTE_DTYPES.includes(dtype)) throw new ConvertError("unsupported_dtype", `dtype ${JSON.stringify(dtype)} cannot be built (supported: ${COMPUTE_DTYPES.join(", ")})`);
+  checkComputeDtype(dtype);
   const checkpoint = await openCheckpoint(checkpointDir);
   try {
-    await writeDecoderModel(checkpoint, outDir, { onProgress: opts.onProgress });
+    await writeDecoderModel(checkpoint, outDir, { dtype, layout: opts.layout, onProgress: opts.onProgress });
     return {
       architecture: checkpoint.architecture,
       parameterCount: parameterCount(checkpoint.architecture),
@@ -66,6 +72,8 @@ export async function buildDecoder(checkpointDir: string, outDir: string, opts: 
 }
 
 export interface WriteDecoderOptions {
+  /** Compute precision of the graph (default fp32). */
+  dtype?: ComputeDtype;
   /** Default: the Optimum layout with num_logits_to_keep, which the engine runs today. */
   layout?: DecoderLayout;
   /** false inlines every weight into model.onnx (small models only; what the test-model factory's exports do). */
@@ -76,6 +84,7 @@ export interface WriteDecoderOptions {
 
 /** Any DecoderCheckpoint (from config + weights, or from GGUF) → `outDir/model.onnx` (+ `model.onnx_data`). */
 export async function writeDecoderModel(checkpoint: DecoderCheckpoint, outDir: string, opts: WriteDecoderOptions = {}): Promise<void> {
+  checkComputeDtype(opts.dtype ?? "fp32");
   const model = decoderGraph(checkpoint.architecture, checkpoint.weights, {
     layout: opts.layout ?? optimumLayout({ logitsToKeep: true }),
     metadata: { "gpt3dev_api.builder_version": String(BUILDER_VERSION), "gpt3dev_api.source_format": checkpoint.format, ...opts.metadata },
@@ -90,4 +99,8 @@ export async function writeDecoderModel(checkpoint: DecoderCheckpoint, outDir: s
     }
     throw err;
   }
+}
+
+function checkComputeDtype(dtype: string): void {
+  if (!isComputeDtype(dtype)) throw new ConvertError("unsupported_dtype", `dtype ${JSON.stringify(dtype)} cannot be built (supported: ${COMPUTE_DTYPES.join(", ")})`);
 }

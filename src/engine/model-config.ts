@@ -37,18 +37,19 @@ function ids(v: unknown): number[] {
 }
 
 /**
- * config.json (+ generation_config.json) of a model folder, with its architecture checked against what the
- * entry's task can run. A registry `model_type` overrides the config's (custom-code checkpoints such as the
- * GPT3-dev family declare a type transformers.js does not know but are GPT-2 underneath).
+ * config.json (+ generation_config.json) of a model folder. For an ONNX export its architecture is checked against
+ * what the entry's task can run, and a registry `model_type` overrides the config's (an Optimum export of a
+ * custom-code checkpoint such as GPT3-dev declares a type transformers.js does not know but is GPT-2 underneath).
+ * A graph this server built needs no such check: the converter read the config and built what it describes.
  */
-export async function readModelConfig(dir: string, spec: ModelSpec): Promise<ModelConfig> {
+export async function readModelConfig(dir: string, spec: ModelSpec, origin: "export" | "built" = "export"): Promise<ModelConfig> {
   const raw = await readJson(join(dir, "config.json"));
   if (!raw) throw new Error(`${join(dir, "config.json")} is missing`);
   const gen = (await readJson(join(dir, "generation_config.json"))) ?? {};
   const declared = typeof raw.model_type === "string" ? raw.model_type : "";
-  const modelType = spec.modelType ?? declared;
+  const modelType = origin === "built" ? declared : (spec.modelType ?? declared);
   const known = spec.task === "embeddings" ? ENCODER_MODEL_TYPES : DECODER_MODEL_TYPES;
-  if (!known.has(modelType)) {
+  if (origin === "export" && !known.has(modelType)) {
     throw new ModelUnavailable(
       spec.id,
       "unsupported_model_type",

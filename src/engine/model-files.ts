@@ -1,32 +1,86 @@
 import { existsSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { ModelUnavailable } from "./engine-errors.ts";
+import { MODEL_FILE, type BuildProgress } from "../convert/build-decoder.ts";
+import { CONFIG_FILE } from "../convert/architectures/config-fields.ts";
+import { WEIGHT_FILE_NAMES } from "../convert/readers/open-tensor-source.ts";
 import type { ModelSpec } from "../registry/registry-entry.ts";
-import { fetchHubModel } from "./hub/fetch-hub-model.ts";
+import { checkpointBuildJob } from "./build/checkpoint-build.ts";
+import { ensureBuilt } from "./build/ensure-built.ts";
+import { ModelUnavailable } from "./engine-errors.ts";
+import type { MarkerFile } from "./hub/completion-marker.ts";
+import { fetchHubSource } from "./hub/fetch-hub-model.ts";
 import type { DownloadProgress, HubSettings } from "./hub/hub-types.ts";
 import { onnxFileName } from "./hub/onnx-file-name.ts";
+import type { ModelAbout } from "./model-about.ts";
 
 // The dtype → file map lives with the downloader, which fetches the same files this resolves.
 export { onnxFileName };
 
+/** What a registry entry is on disk, ready to load. */
 export interface ModelFiles {
+  /** The folder holding config.json and the tokenizer files. */
   dir: string;
+  /** The graph to run. */
   onnxFile: string;
+  /** export: an ONNX export, run as published; built: a graph this server built from a checkpoint's weights. */
+  origin: "export" | "built";
+  about: ModelAbout;
 }
 
-/** The local folder of a model: the entry's own `path`, or the cached copy of its hub repo. */
-export async function resolveModelFiles(spec: ModelSpec, hub: HubSettings, onProgress?: (p: DownloadProgress) => void): Promise<ModelFiles> {
-  const dir = spec.source.kind === "local"
-    ? spec.source.path
-    : await fetchHubModel({ repo: spec.source.repo, revision: spec.source.revision, dtype: spec.dtype, task: spec.task }, hub, onProgress);
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) {
-    throw unavailable(spec, `its folder ${dir} does not exist`);
+export interface ResolveListeners {
+  onDownload?: (p: DownloadProgress) => void;
+  /** Called once as a build starts (all zeros) and then as it goes. */
+  onBuild?: (p: BuildProgress) => void;
+  /** Download and build lines (default: stderr). */
+  log?: (line: string) => void;
+}
+
+/** Where an entry's files are and what they are, before anything is built. */
+interface LocatedModel {
+  kind: "onnx" | "checkpoint";
+  dir: string;
+  /** A download's marker files (sizes and hashes); null for a local folder. */
+  recorded: readonly MarkerFile[] | null;
+}
+
+/**
+ * The entry's model, downloaded if it is a hub repo, and built into the model cache (once; see build/) if it is a
+ * checkpoint rather than an ONNX export: the entry's `path`, or the cached copy of its hub repo.
+ */
+export async function resolveModelFiles(spec: ModelSpec, hub: HubSettings, listeners: ResolveListeners = {}): Promise<ModelFiles> {
+  const located = await locateModel(spec, hub, listeners);
+  if (located.kind === "onnx") return exportFiles(spec, located.dir);
+  if (spec.task === "embeddings") {
+    throw unavailable(spec, `embeddings models are served from ONNX exports, and ${located.dir} holds a checkpoint (no ${onnxFileName(spec.dtype)})`);
   }
-  const name = onnxFileName(spec.dtype);
-  const candidates = [join(dir, name), join(dir, name.replace(/^onnx\//, ""))];
-  const onnxFile = candidates.find((f) => existsSync(f));
-  if (!onnxFile) throw unavailable(spec, `no ${name} for dtype ${spec.dtype} in ${dir}`);
-  return { dir, onnxFile };
+  const job = await checkpointBuildJob(spec, located.dir, located.recorded, hub.cacheDir);
+  const record = await ensureBuilt(job, { onProgress: listeners.onBuild, log: listeners.log });
+  return { dir: located.dir, onnxFile: join(job.dir, MODEL_FILE), origin: "built", about: record.about };
+}
+
+async function locateModel(spec: ModelSpec, hub: HubSettings, listeners: ResolveListeners): Promise<LocatedModel> {
+  if (spec.source.kind === "hub") {
+    const { repo, revision } = spec.source;
+    const got = await fetchHubSource({ repo, revision, dtype: spec.dtype, task: spec.task }, hub, listeners.onDownload, { log: listeners.log });
+    return { kind: got.kind === "onnx" ? "onnx" : "checkpoint", dir: got.dir, recorded: got.files };
+  }
+  const dir = spec.source.path;
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw unavailable(spec, `its folder ${dir} does not exist`);
+  if (findOnnxFile(dir, spec.dtype)) return { kind: "onnx", dir, recorded: null };
+  if (existsSync(join(dir, CONFIG_FILE)) && WEIGHT_FILE_NAMES.some((f) => existsSync(join(dir, f)))) return { kind: "checkpoint", dir, recorded: null };
+  throw unavailable(spec, `no ${onnxFileName(spec.dtype)} for dtype ${spec.dtype} and no checkpoint (${CONFIG_FILE} with ${WEIGHT_FILE_NAMES.join(", ")}) in ${dir}`);
+}
+
+function exportFiles(spec: ModelSpec, dir: string): ModelFiles {
+  const onnxFile = findOnnxFile(dir, spec.dtype);
+  if (!onnxFile) throw unavailable(spec, `no ${onnxFileName(spec.dtype)} for dtype ${spec.dtype} in ${dir}`);
+  return { dir, onnxFile, origin: "export", about: { format: "onnx", architecture: null, parameters: null, build: null, gguf: null } };
+}
+
+/** The dtype's graph in the Optimum layout (onnx/model….onnx), or at the folder's top as some exports have it. */
+function findOnnxFile(dir: string, dtype: ModelSpec["dtype"]): string | null {
+  const name = onnxFileName(dtype);
+  return [join(dir, name), join(dir, name.replace(/^onnx\//, ""))].find((f) => existsSync(f)) ?? null;
 }
 
 export function unavailable(spec: ModelSpec, why: string): ModelUnavailable {

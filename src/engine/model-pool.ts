@@ -1,9 +1,11 @@
 import type { Settings } from "../config/settings-spec.ts";
+import type { BuildProgress } from "../convert/build-decoder.ts";
 import { ConvertError } from "../convert/convert-error.ts";
 import type { ModelSpec } from "../registry/registry-entry.ts";
 import { EmbeddingModel } from "./embeddings/embedding-model.ts";
 import { EngineError, ModelNotFound, ModelUnavailable } from "./engine-errors.ts";
 import type { DownloadProgress, HubSettings } from "./hub/hub-types.ts";
+import type { ModelAbout } from "./model-about.ts";
 import { readModelConfig } from "./model-config.ts";
 import { resolveModelFiles, unavailable } from "./model-files.ts";
 import { loadTextModel, type TextModel } from "./text-model.ts";
@@ -13,6 +15,8 @@ export type LoadedModel = TextModel | EmbeddingModel;
 export type ModelState =
   | { state: "not_loaded" }
   | { state: "downloading"; progress: DownloadProgress | null }
+  /** Building a graph from a checkpoint's weights into the model cache (once; later loads reuse it). */
+  | { state: "building"; progress: BuildProgress | null }
   | { state: "loading" }
   | { state: "loaded"; loadMs: number }
   | { state: "failed"; error: string };
@@ -27,6 +31,7 @@ export class ModelPool {
   private readonly loaded = new Map<string, LoadedModel>();
   private readonly loading = new Map<string, Promise<LoadedModel>>();
   private readonly states = new Map<string, ModelState>();
+  private readonly abouts = new Map<string, ModelAbout>();
   /** Called with each finished load (name, milliseconds) for metrics and logs. */
   onLoad: (id: string, ms: number, model: LoadedModel) => void = () => {};
 
@@ -48,6 +53,11 @@ export class ModelPool {
 
   state(id: string): ModelState {
     return this.states.get(id) ?? { state: "not_loaded" };
+  }
+
+  /** What the model is (format, architecture, parameters, …) once its files have been seen. */
+  about(id: string): ModelAbout | undefined {
+    return this.abouts.get(id);
   }
 
   peek(id: string): LoadedModel | undefined {
@@ -75,9 +85,13 @@ export class ModelPool {
     const started = performance.now();
     this.states.set(spec.id, spec.source.kind === "hub" ? { state: "downloading", progress: null } : { state: "loading" });
     try {
-      const files = await resolveModelFiles(spec, this.hub, (progress) => this.states.set(spec.id, { state: "downloading", progress }));
+      const files = await resolveModelFiles(spec, this.hub, {
+        onDownload: (progress) => this.states.set(spec.id, { state: "downloading", progress }),
+        onBuild: (progress) => this.states.set(spec.id, { state: "building", progress }),
+      });
       this.states.set(spec.id, { state: "loading" });
-      const config = await readModelConfig(files.dir, spec);
+      const config = await readModelConfig(files.dir, spec, files.origin);
+      this.abouts.set(spec.id, files.origin === "export" ? { ...files.about, architecture: config.modelType } : files.about);
       const model = spec.task === "embeddings"
         ? await EmbeddingModel.load(spec, files, config, this.settings)
         : await loadTextModel(spec, files, config, this.settings);

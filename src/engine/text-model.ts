@@ -4,6 +4,7 @@ import { getTiktokenEncoding } from "../platform/tiktoken.ts";
 import { Scheduler } from "./generation/scheduler.ts";
 import type { ModelConfig } from "./model-config.ts";
 import type { ModelFiles } from "./model-files.ts";
+import { builtGraphRuntime } from "./build/built-graph.ts";
 import { createSession } from "./runtime/create-session.ts";
 import { DecoderGraph } from "./runtime/decoder-graph.ts";
 import { TextTokenizer } from "./tokenizer/text-tokenizer.ts";
@@ -30,7 +31,7 @@ export async function loadTextModel(spec: ModelSpec, files: ModelFiles, config: 
   const tiktoken = spec.tiktokenEncoding ? await getTiktokenEncoding(spec.tiktokenEncoding) : null;
   const tokenizer = await TextTokenizer.load(files.dir, { chatTemplate: spec.chatTemplate, tiktoken });
   const { session, device, deviceReason } = await createSession(files.onnxFile, spec.device, settings.threads);
-  const graph = new DecoderGraph(session);
+  const graph = files.origin === "built" ? builtGraphRuntime(session) : new DecoderGraph(session);
   // One-token warm-up: learns the logits width and proves the graph runs before any request depends on it.
   const probe = await graph.forward({ tokens: [0], mask: [1], positions: [0], batch: 1, steps: 1, past: graph.emptyCache(1), lastOnly: true });
   const vocab = probe.vocab;

@@ -11,16 +11,15 @@ function gpt3dev(name: string, facts: Omit<ModelMetadata, "sources">): RegistryE
   return {
     name,
     hf_repo,
-    model_type: "gpt2",
     owned_by: "k050506koch",
     metadata: { ...facts, sources: [ORIGINAL_REGISTRY, `https://huggingface.co/${hf_repo}`, GPT3_REPO] },
   };
 }
 
 /**
- * The seed server's model ids. The GPT3-dev checkpoints are GPT-2 variants published as PyTorch weights with a
- * custom `model_type`; the README shows how to export one to ONNX with Optimum and register the result. `GPT-2`
- * points at a ready ONNX export. Every GPT3-dev fact is author reported, as the original server gives it.
+ * The seed server's model ids. The GPT3-dev repos hold checkpoints (config.json with model_type gpt3dev and its
+ * weights), which the server builds into a graph on first use; their own config says v1 or v2. `GPT-2` points at
+ * a ready ONNX export. Every GPT3-dev fact is author reported, as the original server gives it.
  */
 export const BUILTIN_MODELS: RegistryEntryInput[] = [
   gpt3dev("GPT3-dev-350m-2805", {

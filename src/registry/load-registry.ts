@@ -5,7 +5,7 @@ import { parse as parseYaml } from "yaml";
 import { ConfigError } from "../config/load-settings.ts";
 import type { Settings } from "../config/settings-spec.ts";
 import { BUILTIN_MODELS } from "./builtin-models.ts";
-import { RegistryEntrySchema, type ModelMetadata, type ModelSpec, type RegistryEntryInput } from "./registry-entry.ts";
+import { modelDtype, RegistryEntrySchema, type ModelMetadata, type ModelSpec, type RegistryEntryInput } from "./registry-entry.ts";
 
 /**
  * The registry is data: the built-in entries, then the file's entries (same name = override), narrowed to
@@ -100,7 +100,7 @@ function toSpec(e: RegistryEntryInput, settings: Settings, baseDir: string | nul
   return {
     id: e.name,
     source,
-    dtype: e.dtype ?? "fp32",
+    dtype: modelDtype(e.dtype),
     device: e.device ?? settings.defaultDevice,
     maxContextTokens: e.max_context_tokens ?? null,
     task: e.task ?? "text-generation",

@@ -21,6 +21,22 @@ export const ModelMetadataSchema = Type.Object(
 );
 export type ModelMetadata = Static<typeof ModelMetadataSchema>;
 
+/**
+ * What `dtype` means, one rule for the whole server: for an ONNX export it picks the graph file (model.onnx,
+ * model_quantized.onnx, …); for a checkpoint or GGUF file it is the compute precision of the graph the server
+ * builds (fp32 on CPU today; q8 / q4 come with quantized graphs).
+ */
+export const MODEL_DTYPES = ["fp32", "fp16", "q8", "int8", "uint8", "q4", "q4f16", "bnb4"] as const;
+export type ModelDtype = (typeof MODEL_DTYPES)[number];
+
+/** The original server's torch dtype names: accepted, and all mean fp32 compute on CPU (the stored precision is read from the file). */
+export const TORCH_DTYPE_NAMES = ["float32", "float16", "bfloat16"] as const;
+
+export function modelDtype(dtype: ModelDtype | (typeof TORCH_DTYPE_NAMES)[number] | undefined): ModelDtype {
+  if (dtype === undefined || (TORCH_DTYPE_NAMES as readonly string[]).includes(dtype)) return "fp32";
+  return dtype as ModelDtype;
+}
+
 /** One model as the registry file writes it (snake_case, as the original server took). */
 export const RegistryEntrySchema = Type.Object(
   {
@@ -28,9 +44,7 @@ export const RegistryEntrySchema = Type.Object(
     hf_repo: Type.Optional(Type.String({ minLength: 1 })),
     path: Type.Optional(Type.String({ minLength: 1 })),
     revision: Type.Optional(Type.String({ minLength: 1 })),
-    dtype: Type.Optional(
-      Type.Union(["fp32", "fp16", "q8", "int8", "uint8", "q4", "q4f16", "bnb4"].map((d) => Type.Literal(d))),
-    ),
+    dtype: Type.Optional(Type.Union([...MODEL_DTYPES, ...TORCH_DTYPE_NAMES].map((d) => Type.Literal(d)))),
     device: Type.Optional(Type.Union([Type.Literal("auto"), Type.Literal("cpu"), Type.Literal("cuda")])),
     max_context_tokens: Type.Optional(Type.Integer({ minimum: 1 })),
     task: Type.Optional(Type.Union([Type.Literal("text-generation"), Type.Literal("embeddings")])),
@@ -48,7 +62,6 @@ export const RegistryEntrySchema = Type.Object(
 );
 export type RegistryEntryInput = Static<typeof RegistryEntrySchema>;
 
-export type ModelDtype = NonNullable<RegistryEntryInput["dtype"]>;
 export type ModelTask = "text-generation" | "embeddings";
 export type DeviceRequest = "auto" | "cpu" | "cuda";
 

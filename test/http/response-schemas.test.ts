@@ -132,6 +132,11 @@ describe("everything else", () => {
     conforms(ModelListSchema, await (await fetch(`${ctx.server.url}/v1/models`)).json());
     conforms(ModelDetailSchema, await (await fetch(`${ctx.server.url}/v1/models/test-gpt2`)).json());
     conforms(ModelDetailSchema, await (await fetch(`${ctx.server.url}/v1/models/test-embed`)).json());
+    await collected("/v1/completions", CMPL);
+    const loaded = await (await fetch(`${ctx.server.url}/v1/models/test-gpt2`)).json();
+    conforms(ModelDetailSchema, loaded);
+    // Once loaded, an export says what it is (a built checkpoint's detail is checked in test/checkpoints/).
+    expect(loaded).toMatchObject({ state: "loaded", format: "onnx", architecture: "gpt2", parameters: null });
   });
 
   test("tokenize and detokenize", async () => {

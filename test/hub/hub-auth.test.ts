@@ -47,7 +47,7 @@ test("with the token: downloads, the token reaches the endpoint on every file an
   const mine = hub.requests.slice(start);
   const toHub = mine.filter((r) => r.origin === "hub");
   const toCdn = mine.filter((r) => r.origin === "cdn");
-  expect(toHub.length).toBe(7);
+  expect(toHub.length).toBe(8); // config, generation config, tokenizer, its config and special tokens, chat_template.jinja, graph, graph data
   expect(toHub.every((r) => r.authorization === "Bearer hf_secret")).toBe(true);
   // The large files (tokenizer.json, the graph) went through the 302 to the other origin, without the token.
   expect(toCdn.map((r) => r.file).sort()).toEqual([`${GPT2_REPO}/${ONNX}`, `${GPT2_REPO}/tokenizer.json`]);

@@ -54,7 +54,7 @@ describe("cold download, then the cache", async () => {
     const settings = loadSettings([], {}).settings;
     const spec = specFor("hub-gpt2", { kind: "hub", repo: GPT2_REPO, revision: "main" });
     const files = await resolveModelFiles(spec, hubSettingsFor(hub.url, cacheDir));
-    expect(files).toEqual({ dir, onnxFile: join(dir, ONNX) });
+    expect(files).toMatchObject({ dir, onnxFile: join(dir, ONNX), origin: "export", about: { format: "onnx" } });
     const config = await readModelConfig(files.dir, spec);
     const model = await loadTextModel(spec, files, config, settings);
     expect(model.vocab).toBeGreaterThan(0);

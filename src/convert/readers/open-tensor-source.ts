@@ -8,6 +8,7 @@ import { ConvertError } from "../convert-error.ts";
 import type { TensorSource } from "../tensor-source.ts";
 import { PytorchReader } from "./pytorch-reader.ts";
 import { SafetensorsReader } from "./safetensors-reader.ts";
+import { readShardIndex } from "./shard-index.ts";
 import { ShardedSource } from "./sharded-source.ts";
 
 export type WeightsFormat = "safetensors" | "pytorch";
@@ -24,8 +25,26 @@ const LAYOUTS = [
   { format: "pytorch", index: "pytorch_model.bin.index.json", single: "pytorch_model.bin", open: PytorchReader.open },
 ] as const;
 
+/** The weight layouts in the order they are looked for: an index (then its shards), else the single file. */
+export const WEIGHT_LAYOUTS: readonly { format: WeightsFormat; index: string; single: string }[] = LAYOUTS;
+
 /** The weight file names looked for, in order (for messages and for the hub's well-known-name probing). */
 export const WEIGHT_FILE_NAMES: readonly string[] = LAYOUTS.flatMap((l) => [l.index, l.single]);
+
+/**
+ * The weight files openTensorSource would read, relative to the folder (index first, then its shards), without
+ * opening any: what a cached build is keyed by. The index's shard names are checked as they are when opened.
+ */
+export async function weightFiles(dir: string): Promise<{ format: WeightsFormat; files: string[] } | null> {
+  for (const layout of LAYOUTS) {
+    if (existsSync(join(dir, layout.index))) {
+      const index = await readShardIndex(dir, layout.index);
+      return { format: layout.format, files: [layout.index, ...index.shards] };
+    }
+    if (existsSync(join(dir, layout.single))) return { format: layout.format, files: [layout.single] };
+  }
+  return null;
+}
 
 export async function openTensorSource(dir: string): Promise<OpenedWeights> {
   for (const layout of LAYOUTS) {

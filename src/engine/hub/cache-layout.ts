@@ -1,5 +1,4 @@
 import { join } from "node:path";
-import type { ModelDtype } from "../../registry/registry-entry.ts";
 
 /**
  * `{cacheDir}/{owner}--{name}/{revision}/`: one folder per repo revision, mirroring the repo's own layout, so the
@@ -10,9 +9,18 @@ export function hubModelDir(cacheDir: string, repo: string, revision: string): s
 }
 
 /**
- * Written last, after every file of a dtype has landed: the folder is trusted for that dtype only when it exists.
- * One marker per dtype because dtypes share config and tokenizer files but not the graph.
+ * What a completion marker vouches for: an ONNX export's files for one dtype (the key is the dtype, because dtypes
+ * share config and tokenizer files but not the graph), a checkpoint's files (`checkpoint`: config, tokenizer and
+ * weights, whatever dtype it is built at), or one GGUF model of the repo (`gguf-…`).
  */
-export function completionMarkerPath(dir: string, dtype: ModelDtype): string {
-  return join(dir, `.gpt3dev-complete-${dtype}.json`);
+export type MarkerKey = string;
+
+export const CHECKPOINT_MARKER_KEY: MarkerKey = "checkpoint";
+
+/**
+ * Written last, after every file of what it vouches for has landed: the folder is trusted for that key only when
+ * the marker exists.
+ */
+export function completionMarkerPath(dir: string, key: MarkerKey): string {
+  return join(dir, `.gpt3dev-complete-${key}.json`);
 }

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { mkdir, open, rename, rm } from "node:fs/promises";
 import { dirname } from "node:path";
 import { cacheUnwritable, hubBadResponse, hubInterrupted, hubNotFound, hubUnauthorized, hubUnreachable, type HubError } from "./hub-errors.ts";
@@ -21,7 +22,8 @@ export interface DownloadContext {
   log: (line: string) => void;
 }
 
-export type DownloadResult = { kind: "saved"; size: number; commit: string | null } | { kind: "absent" };
+/** `sha256`: of the bytes saved, computed while they streamed (what a build of the file is keyed by). */
+export type DownloadResult = { kind: "saved"; size: number; sha256: string; commit: string | null } | { kind: "absent" };
 
 /**
  * One repo file to `dest`: streamed to a part file beside it (never buffered whole), length-checked, flushed and
@@ -37,8 +39,8 @@ export async function downloadFile(ctx: DownloadContext, file: RepoFile, dest: s
       return { kind: "absent" };
     }
     if (response.status !== 200) throw await statusError(ctx, file, response);
-    const size = await saveBody(ctx, file, response, dest, watchdog);
-    return { kind: "saved", size, commit };
+    const { size, sha256 } = await saveBody(ctx, file, response, dest, watchdog);
+    return { kind: "saved", size, sha256, commit };
   } finally {
     watchdog.stop();
   }
@@ -63,12 +65,13 @@ async function statusError(ctx: DownloadContext, file: RepoFile, response: Respo
   return hubBadResponse(ctx.endpoint, ctx.repo, file.path, `HTTP ${hubStatus}`);
 }
 
-async function saveBody(ctx: DownloadContext, file: RepoFile, response: Response, dest: string, watchdog: IdleWatchdog): Promise<number> {
+async function saveBody(ctx: DownloadContext, file: RepoFile, response: Response, dest: string, watchdog: IdleWatchdog): Promise<{ size: number; sha256: string }> {
   // A compressed answer's Content-Length counts compressed bytes, which fetch has already inflated.
   const encoding = response.headers.get("content-encoding");
   const lengthHeader = response.headers.get("content-length");
   const total = lengthHeader !== null && (!encoding || encoding === "identity") ? Number(lengthHeader) : null;
   const part = partFileName(dest);
+  const hash = createHash("sha256");
   let written = 0;
   try {
     await mkdir(dirname(dest), { recursive: true });
@@ -80,6 +83,7 @@ async function saveBody(ctx: DownloadContext, file: RepoFile, response: Response
         for await (const chunk of response.body) {
           watchdog.kick();
           await handle.write(chunk);
+          hash.update(chunk);
           written += chunk.byteLength;
           meter.add(chunk.byteLength);
         }
@@ -91,7 +95,7 @@ async function saveBody(ctx: DownloadContext, file: RepoFile, response: Response
       await handle.close();
     }
     await rename(part, dest);
-    return written;
+    return { size: written, sha256: hash.digest("hex") };
   } catch (err) {
     await rm(part, { force: true }).catch(() => {});
     await response.body?.cancel().catch(() => {}); // free the connection when the disk, not the hub, failed

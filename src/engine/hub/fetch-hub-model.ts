@@ -1,27 +1,28 @@
-import { join } from "node:path";
 import { commandFor } from "../../platform/invocation.ts";
 import { cacheUnwritable, modelNotCached } from "./hub-errors.ts";
-import { hubModelDir } from "./cache-layout.ts";
-import { isCompleteDownload, writeCompletionMarker, type MarkerFile } from "./completion-marker.ts";
-import { downloadFile } from "./download-file.ts";
+import { CHECKPOINT_MARKER_KEY, hubModelDir } from "./cache-layout.ts";
+import { writeCompletionMarker } from "./completion-marker.ts";
+import { downloadRepo } from "./download-repo.ts";
 import { formatBytes } from "./format-bytes.ts";
-import type { DownloadProgress, HubFetchOptions, HubModelRequest, HubSettings } from "./hub-types.ts";
+import { cachedHubSource } from "./hub-cache-status.ts";
+import type { DownloadProgress, HubFetchOptions, HubModelRequest, HubSettings, HubSource } from "./hub-types.ts";
+
+export type { HubSource };
 import { isDiskError } from "./network-error.ts";
-import { repoFileList } from "./repo-file-list.ts";
 import { SharedRuns } from "./shared-runs.ts";
 
 const DEFAULT_IDLE_TIMEOUT_MS = 60_000;
-const downloads = new SharedRuns<string, DownloadProgress>();
+const downloads = new SharedRuns<HubSource, DownloadProgress>();
 
 const stderrLine = (line: string): void => {
   process.stderr.write(`${line}\n`);
 };
 
 /**
- * Makes a hub repo's files (config, tokenizer, the dtype's ONNX graph and external data) available in the local
- * cache and returns the folder. A completely cached folder is served without touching the network; otherwise the
- * files are downloaded once however many callers ask at the same time. Offline, only the cache is served.
- * Failures are HubErrors (codes in hub-errors.ts).
+ * Makes a hub repo's model available in the local cache and returns its folder: config and tokenizer plus an ONNX
+ * export for the dtype, or else a checkpoint's weights (download-repo.ts says how it is told apart). A completely
+ * cached folder is served without touching the network; otherwise the files are downloaded once however many
+ * callers ask at the same time. Offline, only the cache is served. Failures are HubErrors (codes in hub-errors.ts).
  */
 export async function fetchHubModel(
   req: HubModelRequest,
@@ -29,22 +30,32 @@ export async function fetchHubModel(
   onProgress?: (p: DownloadProgress) => void,
   options: HubFetchOptions = {},
 ): Promise<string> {
-  const dir = hubModelDir(hub.cacheDir, req.repo, req.revision);
-  if (isCompleteDownload(dir, req.dtype)) return dir;
+  return (await fetchHubSource(req, hub, onProgress, options)).dir;
+}
+
+export async function fetchHubSource(
+  req: HubModelRequest,
+  hub: HubSettings,
+  onProgress?: (p: DownloadProgress) => void,
+  options: HubFetchOptions = {},
+): Promise<HubSource> {
+  const cached = cachedHubSource(req, hub.cacheDir);
+  if (cached) return cached;
   if (hub.offline) throw modelNotCached(req.repo, req.revision, hub.cacheDir, hub.pullCommand ?? commandFor("pull"));
   const key = [hub.cacheDir, req.repo, req.revision, req.dtype].join("\0");
-  return downloads.run(key, onProgress, (emit) => downloadModel(req, hub, dir, emit, options));
+  return downloads.run(key, onProgress, (emit) => downloadModel(req, hub, emit, options));
 }
 
 async function downloadModel(
   req: HubModelRequest,
   hub: HubSettings,
-  dir: string,
   onProgress: (p: DownloadProgress) => void,
   options: HubFetchOptions,
-): Promise<string> {
+): Promise<HubSource> {
   // Another process may have finished it while this one waited.
-  if (isCompleteDownload(dir, req.dtype)) return dir;
+  const cached = cachedHubSource(req, hub.cacheDir);
+  if (cached) return cached;
+  const dir = hubModelDir(hub.cacheDir, req.repo, req.revision);
   const log = options.log ?? stderrLine;
   const label = `${req.repo}@${req.revision}`;
   const started = performance.now();
@@ -58,34 +69,24 @@ async function downloadModel(
     onProgress,
     log,
   };
-  const files: MarkerFile[] = [];
-  let commit: string | null = null;
-  let bytes = 0;
-  for (const file of repoFileList(req)) {
-    const result = await downloadFile(ctx, file, join(dir, file.path));
-    if (result.kind === "absent") {
-      files.push({ path: file.path, size: null });
-      continue;
-    }
-    files.push({ path: file.path, size: result.size });
-    commit ??= result.commit;
-    bytes += result.size;
-  }
+  const got = await downloadRepo(ctx, req, dir);
   try {
-    await writeCompletionMarker(dir, {
+    await writeCompletionMarker(dir, got.kind === "onnx" ? req.dtype : CHECKPOINT_MARKER_KEY, {
       repo: req.repo,
       revision: req.revision,
+      kind: got.kind,
       dtype: req.dtype,
-      commit,
+      commit: got.commit,
       endpoint: hub.endpoint,
       downloadedAt: new Date().toISOString(),
-      files,
+      files: got.files,
     });
   } catch (err) {
     if (isDiskError(err)) throw cacheUnwritable(dir, err instanceof Error ? err.message : String(err));
     throw err;
   }
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
-  log(`hub: ${label} ready: ${files.filter((f) => f.size !== null).length} files, ${formatBytes(bytes)} in ${seconds} s`);
-  return dir;
+  const what = got.kind === "onnx" ? "" : ` (a ${got.kind}, built on load)`;
+  log(`hub: ${label} ready: ${got.files.filter((f) => f.size !== null).length} files, ${formatBytes(got.bytes)} in ${seconds} s${what}`);
+  return { dir, kind: got.kind, files: got.files };
 }

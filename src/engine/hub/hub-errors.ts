@@ -62,6 +62,15 @@ export function hubNotFound(repo: string, revision: string, file: string, hubSay
   );
 }
 
+/** The repo has none of the files a model is made of, by any of their well-known names. */
+export function hubNoModel(repo: string, revision: string, dtype: string, graph: string, weightFiles: readonly string[]): HubError {
+  return new HubError(
+    "hub_not_found",
+    `The hub has no model files in repo '${repo}' at revision '${revision}': no ONNX export for dtype ${dtype} (${graph}) and no checkpoint weights (${weightFiles.join(", ")}). ` +
+      `Check hf_repo, revision and dtype in the registry entry; for a GGUF repo, name the file with 'file' or a quantization as 'hf_repo: ${repo}:Q4_K_M'.`,
+  );
+}
+
 export function hubUnreachable(endpoint: string, reason: string): HubError {
   return new HubError("hub_unreachable", `Cannot reach the model hub at ${endpoint} (${reason}). ${FALLBACK} Set HF_ENDPOINT to use a mirror.`);
 }

@@ -1,4 +1,5 @@
 import type { ModelDtype } from "../../registry/registry-entry.ts";
+import type { DownloadKind, MarkerFile } from "./completion-marker.ts";
 
 /** Where and how models are fetched from the Hugging Face hub (or a mirror behind HF_ENDPOINT). */
 export interface HubSettings {
@@ -32,4 +33,12 @@ export interface HubFetchOptions {
   log?: (line: string) => void;
   /** Give up on a connection that sends nothing for this long (default 60 s). */
   idleTimeoutMs?: number;
+}
+
+/** A hub model in the local cache: its folder, what it holds, and the files its marker vouches for. */
+export interface HubSource {
+  dir: string;
+  kind: DownloadKind;
+  /** Paths relative to `dir`, with the sizes (and hashes) recorded at download; absent optional files have size null. */
+  files: MarkerFile[];
 }

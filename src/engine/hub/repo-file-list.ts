@@ -1,6 +1,4 @@
-import type { HubModelRequest } from "./hub-types.ts";
-import { onnxExternalDataName, onnxFileName } from "./onnx-file-name.ts";
-
+/** One file a download asks the hub for. */
 export interface RepoFile {
   /** Path inside the repo, which is also the path inside the cached folder. */
   path: string;
@@ -8,18 +6,15 @@ export interface RepoFile {
   required: boolean;
 }
 
-/**
- * The files a model folder needs, in download order: small JSON first so a wrong repo, revision or token fails
- * in milliseconds rather than after the ONNX file, then the graph and its external data.
- */
-export function repoFileList(req: HubModelRequest): RepoFile[] {
-  return [
-    { path: "config.json", required: true },
-    { path: "generation_config.json", required: false },
-    { path: "tokenizer.json", required: true },
-    { path: "tokenizer_config.json", required: false },
-    { path: "special_tokens_map.json", required: false },
-    { path: onnxFileName(req.dtype), required: true },
-    { path: onnxExternalDataName(req.dtype), required: false },
-  ];
-}
+/** The model's own configuration: small, asked for first so a wrong repo, revision or token fails in milliseconds. */
+export const CONFIG_FILES: readonly RepoFile[] = [
+  { path: "config.json", required: true },
+  { path: "generation_config.json", required: false },
+];
+
+/** A fast tokenizer; without it, GPT-2-style slow tokenizer files are asked for (SLOW_TOKENIZER_FILES). */
+export const FAST_TOKENIZER_FILE = "tokenizer.json";
+export const SLOW_TOKENIZER_FILES: readonly string[] = ["vocab.json", "merges.txt", "added_tokens.json"];
+
+/** Asked for whichever tokenizer the repo has: its settings, special tokens and (newer repos) the chat template. */
+export const TOKENIZER_SETTINGS_FILES: readonly string[] = ["tokenizer_config.json", "special_tokens_map.json", "chat_template.jinja"];

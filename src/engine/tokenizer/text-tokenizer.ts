@@ -1,8 +1,7 @@
-import { readFile } from "node:fs/promises";
-import { join } from "node:path";
 import * as transformers from "@huggingface/transformers";
 import type { Tiktoken } from "tiktoken";
 import { byteLevelBytes } from "./byte-level.ts";
+import { readTokenizerFiles } from "./read-tokenizer-files.ts";
 
 type HfTokenizer = transformers.PreTrainedTokenizer;
 type TokenizerClass = new (json: object, config: object) => HfTokenizer;
@@ -65,15 +64,10 @@ export class TextTokenizer {
     return byte ? [Number.parseInt(byte[1]!, 16)] : [...Buffer.from(piece.replaceAll("▁", " "), "utf8")];
   }
 
+  /** From a model folder: tokenizer.json or vocab.json + merges.txt, tokenizer_config.json, chat_template.jinja. */
   static async load(dir: string, opts: { chatTemplate: string | null; tiktoken: Tiktoken | null }): Promise<TextTokenizer> {
-    const json = JSON.parse(await readFile(join(dir, "tokenizer.json"), "utf8"));
-    let config: Record<string, unknown> = {};
-    try {
-      config = JSON.parse(await readFile(join(dir, "tokenizer_config.json"), "utf8"));
-    } catch {
-      // tokenizer_config.json is optional
-    }
-    return TextTokenizer.fromJson(json, config, opts);
+    const { tokenizerJson, tokenizerConfig } = await readTokenizerFiles(dir);
+    return TextTokenizer.fromJson(tokenizerJson, tokenizerConfig, opts);
   }
 
   /** From the parsed tokenizer.json and tokenizer_config.json (e.g. built from a GGUF file's metadata). */

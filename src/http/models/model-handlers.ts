@@ -42,6 +42,23 @@ export function modelDetail(ctx: ServerContext, id: string): ModelDetail {
     const p = state.progress;
     detail.download = { file: p.file, loaded_bytes: p.loadedBytes, total_bytes: p.totalBytes, percent: p.totalBytes ? Math.round((1000 * p.loadedBytes) / p.totalBytes) / 10 : null };
   }
+  if (state.state === "building" && state.progress) {
+    const p = state.progress;
+    detail.build_progress = {
+      tensors_done: p.tensorsDone,
+      tensors_total: p.tensorsTotal,
+      bytes_done: p.bytesDone,
+      bytes_total: p.bytesTotal,
+      percent: p.bytesTotal ? Math.round((1000 * p.bytesDone) / p.bytesTotal) / 10 : null,
+    };
+  }
   if (state.state === "failed") detail.error = state.error;
+  const about = ctx.pool.about(id);
+  if (about) {
+    detail.format = about.format;
+    detail.architecture = about.architecture;
+    detail.parameters = about.parameters;
+    if (about.build) detail.build = { dtype: about.build.dtype, weight_bytes: about.build.weightBytes, seconds: about.build.seconds, built_at: about.build.builtAt };
+  }
   return detail;
 }

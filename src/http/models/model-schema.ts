@@ -27,9 +27,19 @@ export const ModelDetailSchema = Type.Composite([
     loaded: Type.Boolean(),
     state: Type.String(),
     download: Type.Optional(Type.Object({ file: Type.String(), loaded_bytes: Type.Integer(), total_bytes: Type.Union([Type.Integer(), Type.Null()]), percent: Type.Union([Type.Number(), Type.Null()]) })),
+    /** While `state` is "building": how far writing the graph's weights has come. */
+    build_progress: Type.Optional(
+      Type.Object({ tensors_done: Type.Integer(), tensors_total: Type.Integer(), bytes_done: Type.Integer(), bytes_total: Type.Integer(), percent: Type.Union([Type.Number(), Type.Null()]) }),
+    ),
     error: Type.Optional(Type.String()),
     /** What the model's author states (the registry entry's `metadata`); the fields above are the server's own. */
     metadata: Type.Union([ModelMetadataSchema, Type.Null()]),
+    /** What the model is, once its files have been seen: onnx (an export, run as published) or the weights a graph was built from. */
+    format: Type.Optional(Type.Union([Type.Literal("onnx"), Type.Literal("safetensors"), Type.Literal("pytorch"), Type.Literal("gguf")])),
+    architecture: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+    parameters: Type.Optional(Type.Union([Type.Integer(), Type.Null()])),
+    /** Built graphs: the precision they compute in and the memory their weights take running. */
+    build: Type.Optional(Type.Object({ dtype: Type.String(), weight_bytes: Type.Integer(), seconds: Type.Number(), built_at: Type.String() })),
   }),
 ], { additionalProperties: false });
 export type ModelDetail = Static<typeof ModelDetailSchema>;
