@@ -23,11 +23,19 @@ export class TextTokenizer {
   readonly eosTokenId: number | null;
   readonly bosTokenId: number | null;
   private readonly byteLevel: boolean;
+  private readonly byteFallback: boolean;
+  private readonly prependsSpace: boolean;
   private readonly pieces: (string | undefined)[];
 
   private constructor(
     private readonly hf: HfTokenizer,
-    json: { decoder?: { type?: string; decoders?: { type?: string }[] } | null; model?: { vocab?: Record<string, number> | [string, number][] }; added_tokens?: { id: number; content: string }[] },
+    json: {
+      decoder?: { type?: string; decoders?: { type?: string }[] } | null;
+      model?: { vocab?: Record<string, number> | [string, number][]; byte_fallback?: boolean };
+      added_tokens?: { id: number; content: string }[];
+      pre_tokenizer?: { type?: string; prepend_scheme?: string; add_prefix_space?: boolean } | null;
+      normalizer?: { type?: string; normalizers?: { type?: string; prepend?: string }[]; prepend?: string } | null;
+    },
     readonly chatTemplate: string | null,
     private readonly tiktoken: Tiktoken | null,
   ) {
@@ -45,6 +53,13 @@ export class TextTokenizer {
     this.bosTokenId = typeof hf.bos_token_id === "number" ? hf.bos_token_id : null;
     const d = json.decoder;
     this.byteLevel = d?.type === "ByteLevel" || (d?.decoders ?? []).some((x) => x.type === "ByteLevel");
+    this.byteFallback = !this.byteLevel && (json.model?.byte_fallback === true || (d?.decoders ?? []).some((x) => x.type === "ByteFallback"));
+    // SentencePiece-style vocabularies put "▁" before the first word (Metaspace pre-tokenizer or a Prepend normalizer).
+    const pre = json.pre_tokenizer;
+    const norm = json.normalizer;
+    this.prependsSpace =
+      (pre?.type === "Metaspace" && pre.prepend_scheme !== "never" && pre.add_prefix_space !== false) ||
+      norm?.type === "Prepend" || (norm?.normalizers ?? []).some((n) => n.type === "Prepend");
   }
 
   static async load(dir: string, opts: { chatTemplate: string | null; tiktoken: Tiktoken | null }): Promise<TextTokenizer> {
@@ -100,6 +115,15 @@ export class TextTokenizer {
       if (bytes) return bytes;
     }
     return [...Buffer.from(this.tokenText(id), "utf8")];
+  }
+
+  /**
+   * The vocabulary as a grammar engine reads it: each id's stored string (special tokens blanked, so they can never
+   * be spelled inside constrained text), and how those strings encode bytes.
+   */
+  grammarVocabulary(): { pieces: string[]; kind: "byte_level" | "byte_fallback" | "raw"; prependSpace: boolean } {
+    const pieces = Array.from({ length: this.vocabSize }, (_, id) => (this.specialIds.has(id) ? "" : (this.pieces[id] ?? "")));
+    return { pieces, kind: this.byteLevel ? "byte_level" : this.byteFallback ? "byte_fallback" : "raw", prependSpace: this.prependsSpace };
   }
 
   hasToken(id: number): boolean {
