@@ -51,12 +51,12 @@ async function compile(spec: GrammarSpec): Promise<CompiledGrammar> {
     tags.push({ type: "tag" as const, begin: t.begin, content: { type: "grammar" as const, grammar: ebnf }, end: t.end });
   }
   const calls = { type: "tags_with_separator" as const, tags, separator: spec.separator, at_least_one: true, stop_after_first: !spec.parallel };
-  const elements = [
-    ...(spec.prefix ? [{ type: "const_string" as const, value: spec.prefix }] : []),
-    calls,
-    ...(spec.suffix ? [{ type: "const_string" as const, value: spec.suffix }] : []),
-  ];
-  const format = elements.length === 1 ? calls : { type: "sequence" as const, elements };
+  // An open-ended list must come last, or sit in a tag whose end closes it (the engine's structural-tag rules).
+  const format = spec.suffix
+    ? { type: "tag" as const, begin: spec.prefix, content: calls, end: spec.suffix }
+    : spec.prefix
+      ? { type: "sequence" as const, elements: [{ type: "const_string" as const, value: spec.prefix }, calls] }
+      : calls;
   return c.compileStructuralTag({ type: "structural_tag", format });
 }
 
