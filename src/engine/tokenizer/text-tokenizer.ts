@@ -11,6 +11,10 @@ export interface ChatMessageForTemplate {
   role: string;
   content: string;
   name?: string;
+  /** An assistant turn's calls, in the Hugging Face convention (arguments as an object where they parse). */
+  tool_calls?: { id: string; type: "function"; function: { name: string; arguments: unknown } }[];
+  /** A tool result's call id. */
+  tool_call_id?: string;
 }
 
 /**
@@ -136,12 +140,13 @@ export class TextTokenizer {
   }
 
   /** The prompt text of a conversation, from the model's chat template (Jinja). */
-  renderChat(messages: ChatMessageForTemplate[], addGenerationPrompt: boolean): string {
+  renderChat(messages: ChatMessageForTemplate[], addGenerationPrompt: boolean, tools: object[] | null = null): string {
     if (!this.chatTemplate) throw new Error("no chat template");
     return this.hf.apply_chat_template(messages as never, {
       chat_template: this.chatTemplate,
       add_generation_prompt: addGenerationPrompt,
       tokenize: false,
+      ...(tools ? { tools } : {}),
     }) as unknown as string;
   }
 }
