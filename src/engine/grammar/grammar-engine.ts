@@ -27,6 +27,8 @@ interface Sequence {
   failed: GrammarError | null;
   closed: boolean;
   crashes: number;
+  /** Opened in the current worker: its mask requests may be sent (the worker answers in order). */
+  opened: boolean;
 }
 
 type Pending =
@@ -48,12 +50,15 @@ export class GrammarEngine {
   /** Reply-expecting messages in the order the worker answers them; the head is what it works on. */
   private outstanding: Pending[] = [];
   private queued: { seq: number; resolve: (m: Uint32Array) => void; reject: (e: GrammarError) => void }[] = [];
+  /** Mask requests of sequences not yet (re)opened in the current worker. */
+  private parked: { seq: number; resolve: (m: Uint32Array) => void; reject: (e: GrammarError) => void }[] = [];
   private closing: number[] = [];
   private flushScheduled = false;
   private nextId = 1;
   private nextSeq = 1;
   private readonly timeoutMs: number;
-  restarts = 0;
+  /** Counters for tests and metrics: worker replacements, and step messages (one per batch step). */
+  readonly stats = { restarts: 0, stepMessages: 0, compiles: 0 };
 
   constructor(
     private readonly vocab: GrammarVocabulary,
@@ -77,7 +82,7 @@ export class GrammarEngine {
   /** A fresh per-sequence constraint over a prepared grammar. */
   constraint(grammar: PreparedGrammar): TokenConstraint {
     const seq = this.nextSeq++;
-    this.sequences.set(seq, { key: grammar.key, spec: grammar.spec, accepted: [], sent: 0, failed: null, closed: false, crashes: 0 });
+    this.sequences.set(seq, { key: grammar.key, spec: grammar.spec, accepted: [], sent: 0, failed: null, closed: false, crashes: 0, opened: false });
     this.ensureCompiledThenOpen(seq);
     return {
       nextMask: () => this.requestMask(seq),
@@ -100,9 +105,10 @@ export class GrammarEngine {
     this.worker = null;
     const err = new GrammarError("engine_failed", "the grammar engine was shut down.");
     for (const p of this.outstanding) this.failPending(p, err);
-    for (const q of this.queued) q.reject(err);
+    for (const q of [...this.queued, ...this.parked]) q.reject(err);
     this.outstanding = [];
     this.queued = [];
+    this.parked = [];
     this.sequences.clear();
     this.compiledKeys.clear();
   }
@@ -131,6 +137,7 @@ export class GrammarEngine {
       const pending: Pending = { kind: "compile", id, key, spec, resolve, reject, timer: null };
       pending.timer = setTimeout(() => this.onCompileTimeout(pending), this.timeoutMs);
       this.outstanding.push(pending);
+      this.stats.compiles++;
       this.post({ type: "compile", id, key, spec });
     });
   }
@@ -152,8 +159,15 @@ export class GrammarEngine {
     const s = this.sequences.get(seq);
     if (!s || s.closed) return;
     s.sent = s.accepted.length;
+    s.opened = true;
     this.outstanding.push({ kind: "open", seq });
     this.post({ type: "open", seq, key: s.key, replay: s.accepted.slice() });
+    const waiting = this.parked.filter((e) => e.seq === seq);
+    if (waiting.length > 0) {
+      this.parked = this.parked.filter((e) => e.seq !== seq);
+      this.queued.push(...waiting);
+      this.scheduleFlush();
+    }
   }
 
   private requestMask(seq: number): Promise<Uint32Array> {
@@ -171,6 +185,7 @@ export class GrammarEngine {
     if (!s || s.closed) return;
     s.closed = true;
     this.sequences.delete(seq);
+    this.parked = this.parked.filter((e) => e.seq !== seq);
     this.closing.push(seq);
     this.scheduleFlush();
   }
@@ -190,9 +205,11 @@ export class GrammarEngine {
       this.post({ type: "close", seqs: this.closing });
       this.closing = [];
     }
-    if (this.queued.length === 0) return;
-    const entries = this.queued;
+    const ready = this.queued.filter((e) => this.sequences.get(e.seq)?.opened);
+    this.parked.push(...this.queued.filter((e) => !this.sequences.get(e.seq)?.opened));
     this.queued = [];
+    if (ready.length === 0) return;
+    const entries = ready;
     const requests = entries.map(({ seq }) => {
       const s = this.sequences.get(seq)!;
       const accept = s.accepted.slice(s.sent);
@@ -201,6 +218,7 @@ export class GrammarEngine {
     });
     const id = this.nextId++;
     this.outstanding.push({ kind: "step", id, entries });
+    this.stats.stepMessages++;
     this.post({ type: "step", id, requests });
   }
 
@@ -235,6 +253,9 @@ export class GrammarEngine {
   private fail(seq: number, err: GrammarError): void {
     const s = this.sequences.get(seq);
     if (s) s.failed = err;
+    const waiting = this.parked.filter((e) => e.seq === seq);
+    this.parked = this.parked.filter((e) => e.seq !== seq);
+    for (const e of waiting) e.reject(err);
   }
 
   private failPending(p: Pending, err: GrammarError): void {
@@ -260,11 +281,12 @@ export class GrammarEngine {
    * its sequences failed if they crash it twice), everything else is replayed in order.
    */
   private restart(reason: string, culpritError?: GrammarError): void {
-    this.restarts++;
+    this.stats.restarts++;
     this.options.onRestart?.(reason);
     this.worker?.terminate();
     this.worker = null;
     this.compiledKeys.clear();
+    for (const s of this.sequences.values()) s.opened = false;
     const outstanding = this.outstanding;
     this.outstanding = [];
     const [head, ...rest] = outstanding;
@@ -308,9 +330,8 @@ export class GrammarEngine {
       this.prepare(spec).then(
         () => {
           // Opens first, then the mask requests: the worker answers in order.
+          this.parked.push(...waiting.filter((e) => !this.sequences.get(e.seq)?.failed));
           seqs.forEach((seq) => this.open(seq));
-          this.queued.push(...waiting.filter((e) => !this.sequences.get(e.seq)?.failed));
-          this.scheduleFlush();
         },
         (e: GrammarError) => {
           seqs.forEach((seq) => this.fail(seq, e));

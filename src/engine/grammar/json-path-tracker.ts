@@ -47,7 +47,7 @@ export class JsonPathTracker {
       (top?.t === "value" && this.boundedNumber(top.schema)) ||
       (top?.t === "arr" && (this.boundedNumber(itemSchema(top.schema, top.index)) || this.boundedNumber(itemSchema(top.schema, top.index + 1)))) ||
       (top?.t === "obj" && top.st === "colon" && this.boundedNumber(propertySchema(top.schema, keyText(top.key))));
-    return numberNext ? { kind: "number" } : null;
+    return numberNext ? { kind: "number", inside: top?.t === "int" } : null;
   }
 
   /** Whether the output may end here (a stop token): the root value complete and within its bounds. */
@@ -229,7 +229,11 @@ export class JsonPathTracker {
   }
 }
 
-export type Position = { kind: "string"; len: number; max: number; esc: boolean; need: number } | { kind: "number" } | null;
+/**
+ * `number`: a token with a digit or '-' may start or extend a bounded integer; `inside`: one is being written, so
+ * any token (a delimiter ends it) must be checked.
+ */
+export type Position = { kind: "string"; len: number; max: number; esc: boolean; need: number } | { kind: "number"; inside: boolean } | null;
 
 function bounded(f: { min: number; max: number }): boolean {
   return f.min > 0 || f.max !== Infinity;

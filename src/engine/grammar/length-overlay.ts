@@ -121,7 +121,7 @@ export class LengthOverlay {
     if (!this.table.hasQuote[id]) {
       // Without a quote a token cannot enter a string; without a digit or '-' it cannot touch a number.
       if (at === null) return true;
-      if (at.kind === "number") return !this.table.hasNumberChar[id] || this.simulate(id);
+      if (at.kind === "number") return at.inside || this.table.hasNumberChar[id] ? this.simulate(id) : true;
       if (at.need > 0) return this.simulate(id);
       if (!this.table.utf8Ok[id]) return this.simulate(id);
       const added = this.table.added[2 * id + (at.esc ? 1 : 0)]!;

@@ -127,10 +127,8 @@ class SchemaChecker {
         });
         if (branches.length === 1) return branches[0]!;
         const out: NormalSchema = { anyOf: branches };
-        if (main === "oneOf") {
-          this.oneOfs.add(out);
-          this.paths.set(out, at);
-        }
+        this.paths.set(out, at);
+        if (main === "oneOf") this.oneOfs.add(out);
         return out;
       }
       default: {

@@ -20,10 +20,11 @@ interface Context {
 export function checkSoundness(root: NormalSchema, ctx: Context): void {
   const nodes = reachable(root);
   const productive = fixpoint(root, (node, get) => isProductive(node, get));
-  for (const node of nodes) {
-    if (!isProductive(node, productive)) {
-      throw new GrammarError("invalid_schema", "this schema admits no finite value (it requires itself without an end to the recursion).", ctx.pathOf(node));
-    }
+  // Blame a definition (where the recursion is written) before the places that use it.
+  const defs = Object.values((root.$defs ?? {}) as Record<string, NormalSchema>);
+  const unproductive = [...defs, ...nodes].find((node) => !isProductive(node, productive));
+  if (unproductive) {
+    throw new GrammarError("invalid_schema", "this schema admits no finite value (it requires itself without an end to the recursion).", ctx.pathOf(unproductive));
   }
   const bounded = fixpoint(root, (node, get) => containsBounded(node, get));
   for (const node of nodes) {

@@ -22,7 +22,7 @@ export class TaggedJsonTracker {
 
   position(): Position {
     // Between calls a token may finish a begin tag and start the arguments: treat digits as number-sensitive.
-    return this.inner?.position() ?? { kind: "number" };
+    return this.inner?.position() ?? { kind: "number", inside: false };
   }
 
   canEnd(): boolean {
