@@ -138,3 +138,34 @@ describe("tool definitions", () => {
     expect(path(() => toolRequest([ok], "auto", true))).toBe("accepted");
   });
 });
+
+describe("response_format and the tool plan (what the chat handler calls)", () => {
+  test("response_format", async () => {
+    const { responseFormatGrammar } = await import("../../src/engine/grammar/response-format.ts");
+    expect(responseFormatGrammar({ type: "text" })).toBeNull();
+    expect(responseFormatGrammar({ type: "json_object" })).toEqual({ kind: "json_object" });
+    expect(responseFormatGrammar({ type: "json_schema", json_schema: { name: "x", strict: true, schema: { type: "integer", minimum: 1 } } })).toEqual({ kind: "json_schema", schema: { type: "integer", minimum: 1 } });
+    const err = (() => {
+      try {
+        responseFormatGrammar({ type: "json_schema", json_schema: { name: "x", schema: { type: "object", properties: { age: { type: "number", minimum: 0 } } } } });
+      } catch (e) {
+        return e as GrammarError;
+      }
+    })();
+    expect(err?.path).toBe("response_format.json_schema.schema.properties.age.minimum");
+  });
+  test("tool plan: family, forced grammar, finish reason", async () => {
+    const { toolPlan } = await import("../../src/engine/tools/tool-plan.ts");
+    const tools = [{ type: "function", function: { name: "f", parameters: { type: "object" } } }];
+    const named = toolPlan("{{ '<tool_call>' }}{% if tools %}{% endif %}", [], [{ role: "user", content: "hi" }], { tools, tool_choice: { type: "function", function: { name: "f" } } })!;
+    expect(named.family).toBe("hermes");
+    expect(named.grammar?.kind).toBe("tagged_json");
+    expect(named.callsFinishReason).toBe("stop");
+    const auto = toolPlan(null, [], [{ role: "user", content: "hi" }], { tools })!;
+    expect(auto.family).toBe("default");
+    expect(auto.grammar).toBeNull();
+    expect(auto.callsFinishReason).toBe("tool_calls");
+    expect(auto.rendering.messages[0]!.role).toBe("system");
+    expect(toolPlan(null, [], [], { tools, tool_choice: "none" })!.parser).toBeNull();
+  });
+});

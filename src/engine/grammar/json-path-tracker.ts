@@ -40,7 +40,7 @@ export class JsonPathTracker {
   /** Where the next byte lands, as far as bounds care: in a bounded string, where a bounded number may start or go on. */
   position(): Position {
     const top = this.stack[this.stack.length - 1];
-    if (top?.t === "str" && (top.min > 0 || top.max !== Infinity)) return { kind: "string", len: top.len, max: top.max, esc: top.esc, need: top.need };
+    if (top?.t === "str" && (top.min > 0 || top.max !== Infinity)) return { kind: "string", len: top.len, min: top.min, max: top.max, esc: top.esc, need: top.need };
     // A token without a quote can still start or extend a bounded integer (":12", ",7", "-3").
     const numberNext =
       top?.t === "int" ||
@@ -233,7 +233,7 @@ export class JsonPathTracker {
  * `number`: a token with a digit or '-' may start or extend a bounded integer; `inside`: one is being written, so
  * any token (a delimiter ends it) must be checked.
  */
-export type Position = { kind: "string"; len: number; max: number; esc: boolean; need: number } | { kind: "number"; inside: boolean } | null;
+export type Position = { kind: "string"; len: number; min: number; max: number; esc: boolean; need: number } | { kind: "number"; inside: boolean } | null;
 
 function bounded(f: { min: number; max: number }): boolean {
   return f.min > 0 || f.max !== Infinity;

@@ -28,6 +28,13 @@ export class StringTokenTable {
   /** [2 * id + startEsc]: characters added; -1 when the token cannot continue a bounded string (a \u escape). */
   readonly added: Int32Array;
   readonly endsEsc: Uint8Array;
+  /** [2 * id + startEsc] for tokens with a quote: characters before the first unescaped quote (-1: cannot). */
+  readonly beforeQuote: Int32Array;
+  /** [2 * id + startEsc]: what follows that quote holds another quote, a digit or '-' (may touch another bound). */
+  readonly restTouches: Uint8Array;
+  /** Ids of tokens holding a quote, and of those holding a quote, a digit or '-': the only ones that matter outside strings. */
+  readonly quoteIds: Uint32Array;
+  readonly quoteOrNumberIds: Uint32Array;
 
   constructor(readonly vocab: VocabularyBytes) {
     const n = vocab.offsets.length - 1;
@@ -36,6 +43,10 @@ export class StringTokenTable {
     this.utf8Ok = new Uint8Array(n);
     this.added = new Int32Array(2 * n);
     this.endsEsc = new Uint8Array(2 * n);
+    this.beforeQuote = new Int32Array(2 * n).fill(-1);
+    this.restTouches = new Uint8Array(2 * n);
+    const quoteIds: number[] = [];
+    const quoteOrNumberIds: number[] = [];
     for (let id = 0; id < n; id++) {
       const start = vocab.offsets[id]!;
       const end = vocab.offsets[id + 1]!;
@@ -74,7 +85,36 @@ export class StringTokenTable {
         }
         this.added[2 * id + startEsc] = count;
         this.endsEsc[2 * id + startEsc] = esc ? 1 : 0;
+        if (this.hasQuote[id]) this.scanQuote(id, startEsc, start, end);
       }
+      if (this.hasQuote[id]) quoteIds.push(id);
+      if (this.hasQuote[id] || this.hasNumberChar[id]) quoteOrNumberIds.push(id);
+    }
+    this.quoteIds = Uint32Array.from(quoteIds);
+    this.quoteOrNumberIds = Uint32Array.from(quoteOrNumberIds);
+  }
+
+  private scanQuote(id: number, startEsc: number, start: number, end: number): void {
+    let esc = startEsc === 1;
+    let count = 0;
+    for (let i = start; i < end; i++) {
+      const c = this.vocab.bytes[i]!;
+      if (esc) {
+        esc = false;
+        if (c === 0x75) return;
+        continue;
+      }
+      if (c === 0x22) {
+        this.beforeQuote[2 * id + startEsc] = count;
+        for (let j = i + 1; j < end; j++) {
+          const d = this.vocab.bytes[j]!;
+          if (d === 0x22 || d === 0x2d || (d >= 0x30 && d <= 0x39)) this.restTouches[2 * id + startEsc] = 1;
+        }
+        return;
+      }
+      if (c >= 0x80 && !this.utf8Ok[id]) return;
+      if (c === 0x5c) esc = true;
+      if (c === 0x5c || (c & 0xc0) !== 0x80) count++;
     }
   }
 
@@ -98,36 +138,39 @@ export class LengthOverlay {
     this.tracker.feed(this.table.tokenBytes(id));
   }
 
-  /** Clears, in `mask`, every allowed token that would break a length bound. */
+  /** Clears, in `mask`, every allowed token that would break a bound. */
   filter(mask: Uint32Array, vocabSize: number): void {
-    const open = this.tracker.position();
+    const at = this.tracker.position();
     const n = Math.min(vocabSize, this.table.hasQuote.length);
-    for (let w = 0; w < mask.length; w++) {
-      let word = mask[w]!;
-      if (word === 0) continue;
-      for (let bit = 0; bit < 32; bit++) {
-        if (((word >>> bit) & 1) === 0) continue;
-        const id = w * 32 + bit;
-        if (id >= n) break;
-        if (!this.allows(id, open)) word &= ~(1 << bit);
+    const check = (id: number) => {
+      if (id < n && ((mask[id >> 5]! >>> (id & 31)) & 1) === 1 && !this.allows(id, at)) mask[id >> 5]! &= ~(1 << (id & 31));
+    };
+    if (at === null) this.table.quoteIds.forEach(check); // only a quote can enter a bounded string
+    else if (at.kind === "number" && !at.inside) this.table.quoteOrNumberIds.forEach(check);
+    else {
+      for (let w = 0; w < mask.length; w++) {
+        const word = mask[w]!;
+        if (word === 0) continue;
+        for (let bit = 0; bit < 32; bit++) if ((word >>> bit) & 1) check(w * 32 + bit);
       }
-      mask[w] = word >>> 0;
     }
     if (!this.tracker.canEnd()) for (const id of this.stopTokenIds) mask[id >> 5]! &= ~(1 << (id & 31));
   }
 
   private allows(id: number, at: Position): boolean {
     if (this.stopTokenIds.includes(id)) return true; // decided once, after the loop
+    if (at === null) return this.table.hasQuote[id] ? this.simulate(id) : true;
+    if (at.kind === "number") return at.inside || this.table.hasNumberChar[id] || this.table.hasQuote[id] ? this.simulate(id) : true;
+    if (at.need > 0 || !this.table.utf8Ok[id]) return this.simulate(id);
+    const k = 2 * id + (at.esc ? 1 : 0);
     if (!this.table.hasQuote[id]) {
-      // Without a quote a token cannot enter a string; without a digit or '-' it cannot touch a number.
-      if (at === null) return true;
-      if (at.kind === "number") return at.inside || this.table.hasNumberChar[id] ? this.simulate(id) : true;
-      if (at.need > 0) return this.simulate(id);
-      if (!this.table.utf8Ok[id]) return this.simulate(id);
-      const added = this.table.added[2 * id + (at.esc ? 1 : 0)]!;
+      const added = this.table.added[k]!;
       return added >= 0 && at.len + added <= at.max;
     }
-    return this.simulate(id);
+    // Closes the string: its length must be in bounds; what follows matters only if it may touch another bound.
+    const before = this.table.beforeQuote[k]!;
+    if (before < 0 || at.len + before > at.max || at.len + before < at.min) return false;
+    return this.table.restTouches[k] ? this.simulate(id) : true;
   }
 
   private simulate(id: number): boolean {
