@@ -87,3 +87,20 @@ test("uniformly random walks never dead-end and what finishes validates", async 
     }
   }
 }, 120_000);
+
+test("test-gpt2's tokenizer (no chat tokens; EOS is the only stop) gives valid output too", async () => {
+  const gpt2 = await testEngine("test-gpt2");
+  try {
+    for (const name of ["boundedStrings", "integerRanges", "refs", "formats"] as const) {
+      const schema = SCHEMAS[name]!;
+      const grammar = await gpt2.engine.prepare({ kind: "json_schema", schema: checkJsonSchema(schema).schema });
+      for (let seed = 1; seed <= 2; seed++) {
+        const run = await drive(gpt2.tokenizer, gpt2.engine.constraint(grammar), { seed, vocab: gpt2.vocab, stops: gpt2.stops, maxSteps: 1500 });
+        expect(run.stopped).toBe(true);
+        expect(validate(schema, run.text).errors).toBe("");
+      }
+    }
+  } finally {
+    gpt2.engine.shutdown();
+  }
+}, 120_000);

@@ -55,6 +55,7 @@ export class GrammarEngine {
   private closing: number[] = [];
   private flushScheduled = false;
   private nextId = 1;
+  private recentRestarts: number[] = [];
   private nextSeq = 1;
   private readonly timeoutMs: number;
   /** Counters for tests and metrics: worker replacements, and step messages (one per batch step). */
@@ -282,6 +283,15 @@ export class GrammarEngine {
    */
   private restart(reason: string, culpritError?: GrammarError): void {
     this.stats.restarts++;
+    // A worker that cannot even start (a broken install) must not be restarted forever.
+    const now = Date.now();
+    this.recentRestarts = this.recentRestarts.filter((t) => now - t < 10_000);
+    this.recentRestarts.push(now);
+    if (this.recentRestarts.length > 5) {
+      this.options.onRestart?.(`${reason}; giving up after 5 restarts in 10 s`);
+      this.shutdown();
+      return;
+    }
     this.options.onRestart?.(reason);
     this.worker?.terminate();
     this.worker = null;
