@@ -12,11 +12,14 @@ const HD = shape.kvHeads * shape.headDim;
 /** Distinct, recognisable values for (layer, kind, sequence id, position, element). */
 const value = (layer: number, kind: number, seq: number, pos: number, e: number) => layer * 1e6 + kind * 5e5 + seq * 1e3 + pos + e / 100;
 
-/** One step's new rows [count, steps, kvHeads, headDim] for sequences `seqs` starting at `starts`. */
+/** One step's new rows [count, kvHeads, steps, headDim] for sequences `seqs` starting at `starts`. */
 function newRows(layer: number, kind: number, seqs: number[], starts: number[], steps: number): Float32Array {
+  const { kvHeads: H, headDim: D } = shape;
   const out = new Float32Array(seqs.length * steps * HD);
   seqs.forEach((seq, b) => {
-    for (let s = 0; s < steps; s++) for (let e = 0; e < HD; e++) out[(b * steps + s) * HD + e] = value(layer, kind, seq, starts[b]! + s, e);
+    for (let h = 0; h < H; h++) {
+      for (let s = 0; s < steps; s++) for (let d = 0; d < D; d++) out[((b * H + h) * steps + s) * D + d] = value(layer, kind, seq, starts[b]! + s, h * D + d);
+    }
   });
   return out;
 }
@@ -73,7 +76,7 @@ describe("KvBuffers", () => {
     step(kv, [1], 0, 4);
     step(kv, [2], 1, 2); // row 1 joins: rows double
     expect(kv.rows).toBe(2);
-    step(kv, [3], 2, 6); // row 2 prefills its first chunk...
+    step(kv, [3], 2, 6); // row 2 prefills its first chunk... (short runs: element copies)
     step(kv, [1, 2], 0, 1); // ...rows 0 and 1 decode...
     step(kv, [3], 2, 6); // ...its second chunk
     step(kv, [1, 2, 3], 0, 1);
@@ -96,6 +99,15 @@ describe("KvBuffers", () => {
     kv.copyRow(1, 3);
     step(kv, [3, 2, 2, 2], 0, 1);
     expectContents(kv, [3, 2, 2, 2]);
+  });
+
+  test("long prefill chunks (copied as whole runs) and short ones land alike", () => {
+    const kv = new KvBuffers(shape, { chunk: 16, maxPositions: 512, initialRows: 2 });
+    step(kv, [1], 0, 100); // 100 × 4 values per head: one set() per (row, head)
+    step(kv, [2], 1, 3);
+    step(kv, [1], 0, 70);
+    step(kv, [1, 2], 0, 1);
+    expectContents(kv, [1, 2]);
   });
 
   test("fit shrinks the capacity to the longest row once a long row has left", () => {

@@ -65,7 +65,7 @@ function build(variant: Variant, rotary: Rotary, shape: Shape) {
   // causal bias among the new tokens [S, S].
   const slot = b.range(b.int64s([0], []), b.int64s([C], []), b.int64s([1], []));
   const used = b.op("Less", [slot, b.unsqueeze(pastLen, [1])]); // [B, C]
-  const pastBias = b.reshape(b.where(used, b.scalar(0), b.scalar(MASKED)), [B, 1, 1, C]);
+  const pastBias = b.unsqueeze(b.where(used, b.scalar(0), b.scalar(MASKED)), [1, 2]); // (Reshape would read C = 0 as "copy")
   let newBias: Value | null = null;
   if (S > 1) {
     const i = b.range(b.int64s([0], []), b.int64s([S], []), b.int64s([1], []));
@@ -152,6 +152,8 @@ function transposeLast2(a: Float32Array, outer: number, r: number, c: number): F
 function shapes(): { label: string; shape: Shape }[] {
   const out: { label: string; shape: Shape }[] = [];
   const caps = QUICK ? [512] : [256, 512, 1024];
+  // a fresh prompt fed an empty cache (capacity 0): what the owned-KV interface does for a first chunk
+  out.push({ label: "prefill S=128 B=1 cap=0 (fresh prompt)", shape: { batch: 1, seq: 128, capacity: 0, past: [0] } });
   for (const C of caps) {
     for (const B of [1, 8]) {
       // rows a little ragged and the buffer ~75% full: the state continuous batching lives in

@@ -6,7 +6,7 @@
  *
  *   inputs   input_ids int64 [batch, seq]          past_lengths int64 [batch]        num_logits_to_keep int64 []
  *            cache.{i}.key / cache.{i}.value float32 [batch, heads, capacity, head_dim]
- *   outputs  logits float32 [batch, keep, vocab]   new.{i}.key / new.{i}.value float32 [batch, seq, heads, head_dim]
+ *   outputs  logits float32 [batch, keep, vocab]   new.{i}.key / new.{i}.value float32 [batch, heads, seq, head_dim]
  */
 import { GraphBuilder, type Value } from "../../onnx/graph-builder.ts";
 import type { ModelProto, TensorProto } from "../../onnx/onnx-proto.ts";
@@ -92,11 +92,12 @@ export function buildOwnedKvGpt2(t: Map<string, GgufTensor>, o: BuildOptions): M
     x = b.scope(`h.${i}`, () => {
       const qkv = linear(norm(x, `${p}.attn_norm`), `${p}.attn_qkv.weight`, `${p}.attn_qkv.bias`);
       const [q, k, v] = b.split(qkv, 3, -1) as [Value, Value, Value];
-      b.output(b.reshape(k, [0, 0, H, D]), `new.${i}.key`, "float32", ["batch", "seq", H, D]);
-      b.output(b.reshape(v, [0, 0, H, D]), `new.${i}.value`, "float32", ["batch", "seq", H, D]);
       const qh = b.mul(toHeads(q), b.scalar(1 / Math.sqrt(D)));
       const kh = toHeads(k);
       const vh = toHeads(v);
+      // the new rows in the cache's layout: one contiguous run per head for the engine to copy
+      b.output(kh, `new.${i}.key`, "float32", ["batch", H, "seq", D]);
+      b.output(vh, `new.${i}.value`, "float32", ["batch", H, "seq", D]);
       const sPast = b.add(b.matmul(qh, b.transpose(caches[i]!.key, [0, 1, 3, 2])), pastBias);
       const sNew = b.add(b.matmul(qh, b.transpose(kh, [0, 1, 3, 2])), newBias);
       const probs = b.softmax(b.concat([sPast, sNew], -1), -1);

@@ -9,6 +9,9 @@
  * The engine keeps the rows it batches contiguous; `moveRow` (a leaving row's hole filled by the last one) and
  * `copyRow` (n choices of one prompt) copy only the used positions of one row.
  */
+/** Runs at least this long are copied with `set` (a memcpy), shorter ones element by element (kv-write-probe). */
+const SET_THRESHOLD = 256;
+
 export interface KvShape {
   layers: number;
   kvHeads: number;
@@ -115,30 +118,33 @@ export class KvBuffers {
   }
 
   /**
-   * Writes one step's new rows of one layer: `keys` and `values` are [count, steps, kvHeads, headDim] (the graph's
-   * new.{i}.key / new.{i}.value), batch index b going to row first + b at positions length .. length + steps − 1.
-   * Lengths move on only with `advance`, after every layer is written.
+   * Writes one step's new rows of one layer: `keys` and `values` are [count, kvHeads, steps, headDim] (the graph's
+   * new.{i}.key / new.{i}.value, the cache's own layout), batch index b going to row first + b at positions
+   * length .. length + steps − 1: one contiguous run per (row, head). Lengths move on only with `advance`, after
+   * every layer is written.
    */
   write(layer: number, keys: Float32Array, values: Float32Array, first: number, count: number, steps: number): void {
     const { kvHeads: H, headDim: D } = this.shape;
-    const stepElems = H * D;
-    if (keys.length !== count * steps * stepElems || values.length !== keys.length) {
-      throw new RangeError(`new rows hold ${keys.length}/${values.length} values, expected ${count}×${steps}×${H}×${D}`);
+    if (keys.length !== count * H * steps * D || values.length !== keys.length) {
+      throw new RangeError(`new rows hold ${keys.length}/${values.length} values, expected ${count}×${H}×${steps}×${D}`);
     }
     const cap = this.cap;
     const kBuf = this.keys[layer]!;
     const vBuf = this.values[layer]!;
+    const run = steps * D;
     for (let b = 0; b < count; b++) {
       const row = first + b;
       const start = this.lengths[row]!;
       if (start + steps > cap) throw new RangeError(`row ${row}: ${start + steps} positions exceed the capacity ${cap}; reserve first`);
-      for (let s = 0; s < steps; s++) {
-        const src0 = (b * steps + s) * stepElems;
-        for (let h = 0; h < H; h++) {
-          const src = src0 + h * D;
-          const dst = ((row * H + h) * cap + start + s) * D;
-          // an element loop beats subarray + set() for 64-value runs (no view objects per copy)
-          for (let i = 0; i < D; i++) {
+      for (let h = 0; h < H; h++) {
+        const src = (b * H + h) * run;
+        const dst = ((row * H + h) * cap + start) * D;
+        if (run >= SET_THRESHOLD) {
+          kBuf.set(keys.subarray(src, src + run), dst);
+          vBuf.set(values.subarray(src, src + run), dst);
+        } else {
+          // short runs (a decode step's 64 values): an element loop beats making a view object per copy
+          for (let i = 0; i < run; i++) {
             kBuf[dst + i] = keys[src + i]!;
             vBuf[dst + i] = values[src + i]!;
           }
