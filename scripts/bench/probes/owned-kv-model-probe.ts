@@ -5,10 +5,11 @@
  *   check  correctness and quality: the fp32 graph against the Optimum export of the same weights (full forward),
  *          in-place KV (prefill, chunked prefill with a past, decode, a batch with rows leaving and capacity
  *          growing) against the full forward, and mean |Δ log-prob| of a 128-token text against fp32 per dtype
- *   speed  ms per decode step at batch 1 and 8 (session.run alone, and with the engine's work around it: views,
- *          writing the new rows, argmax), prefill of 128 tokens, next to the Optimum export's step today
+ *   speed    ms per decode step at batch 1 and 8 (session.run alone, and with the engine's work around it: views,
+ *            writing the new rows, argmax), prefill of 128 tokens, next to the Optimum export's step today
+ *   profile  onnxruntime's per-operator times of those steps, per dtype (where a step's time goes)
  *
- *   bun scripts/bench/probes/owned-kv-model-probe.ts check|speed [--threads 2] [--models /tmp/peer/models]
+ *   bun scripts/bench/probes/owned-kv-model-probe.ts check|speed|profile [--threads 2] [--models /tmp/peer/models]
  *
  * Results: docs/perf/owned-kv.md.
  */
@@ -18,7 +19,7 @@ import { get_encoding } from "tiktoken";
 import { KvBuffers } from "../../../src/engine/runtime/kv-buffers.ts";
 import { buildOwnedKvGpt2, gpt2Dims, type BuildOptions, type Gpt2Dims } from "./owned-kv-gpt2.ts";
 import { readGguf } from "./gguf-lite.ts";
-import { i64, interleaved, loadLine, openSession, table } from "./probe-kit.ts";
+import { i64, interleaved, loadLine, openSession, opProfile, profiling, table } from "./probe-kit.ts";
 import { sessionOptions } from "../../../src/engine/runtime/session-options.ts";
 
 const arg = (name: string, def: string) => {
@@ -63,9 +64,9 @@ class OwnedKvModel {
     readonly dims: Gpt2Dims,
   ) {}
 
-  static async open(v: Variant): Promise<OwnedKvModel> {
+  static async open(v: Variant, extra: ort.InferenceSession.SessionOptions = {}): Promise<OwnedKvModel> {
     const tensors = readGguf(v.file);
-    return new OwnedKvModel(await openSession(buildOwnedKvGpt2(tensors, v.opts), THREADS), gpt2Dims(tensors));
+    return new OwnedKvModel(await openSession(buildOwnedKvGpt2(tensors, v.opts), THREADS, extra), gpt2Dims(tensors));
   }
 
   newBuffers(rows: number): KvBuffers {
@@ -164,11 +165,15 @@ async function check(): Promise<void> {
   const batch = fp32.newBuffers(3);
   const starts = [50, 20, 35];
   const rowsIds = [0, 1, 2];
-  for (let r = 0; r < 3; r++) {
+  for (let r = 0; r < 2; r++) {
     batch.reserve(r + 1, starts[r]!);
     await fp32.forward(batch, r, 1, ids.slice(0, starts[r]!), starts[r]!, 1, false);
   }
-  let batched = 0;
+  // the third row prefills in two chunks, the second over its own slot (a view that starts at row 2)
+  batch.reserve(3, starts[2]!);
+  await fp32.forward(batch, 2, 1, ids.slice(0, 20), 20, 0, false);
+  logits = await fp32.forward(batch, 2, 1, ids.slice(20, starts[2]!), starts[2]! - 20, 1);
+  let batched = maxDiff(logits, 0, full, (starts[2]! - 1) * V, V);
   for (let step = 0; step < 30; step++) {
     if (step === 10) {
       batch.moveRow(2, 1); // row 1 (20 tokens in) leaves; row 2 takes its slot
@@ -200,7 +205,7 @@ async function check(): Promise<void> {
   console.log(table(["fp32 owned-KV graph against", "max |Δ logit|"], [
     ["Optimum export, same weights, full forward of 128 tokens", vsOptimum.toExponential(2)],
     ["its own full forward: prefill 64 (empty cache, keep 0) + 32 and 16 (all logits) over the cache + 16 decode steps", inPlace.toExponential(2)],
-    ["its own full forward: 3 rows decoding as a batch, one leaving (moved slot), capacity 64 → 128", batched.toExponential(2)],
+    ["its own full forward: 3 rows (one prefilled in 2 chunks in slot 2) decoding as a batch, one leaving (moved slot), capacity 64 → 128", batched.toExponential(2)],
   ]));
   console.log(`\n${table(["dtype (vs fp32, 127 predicted tokens of a 128-token text)", "mean |Δ log-prob|", "max |Δ log-prob|", "same argmax"], quality)}`);
 }
@@ -256,6 +261,39 @@ async function speed(): Promise<void> {
   console.log(table(["case", "dtype", "session.run ms", "engine step ms", "tok/s (step)"], rows));
 }
 
+/** Operator classes a step's time is reported in. */
+function opClass(op: string): string {
+  if (op === "MatMulNBits") return "MatMulNBits (linear + head)";
+  if (op === "Gemm") return "Gemm (fp32 head)";
+  if (op === "MatMul" || op === "FusedMatMul") return "MatMul/FusedMatMul (fp32 linear + attention)";
+  if (op === "Softmax") return "Softmax";
+  if (op === "LayerNormalization") return "LayerNorm";
+  return "other (Concat, Split, Transpose, Gelu parts, Add, …)";
+}
+
+async function profile(): Promise<void> {
+  const rows: (string | number)[][] = [];
+  for (const v of VARIANTS.slice(0, 4)) {
+    for (const [label, B, steps, pastLen] of [["decode B=1", 1, 1, 192], ["decode B=8", 8, 1, 192], ["prefill 128", 1, 128, 0]] as const) {
+      const prefix = `/tmp/owned-kv-profile-${process.pid}`;
+      const m = await OwnedKvModel.open(v, profiling(prefix));
+      const kv = m.newBuffers(B);
+      kv.reserve(B, 256);
+      for (let b = 0; b < B; b++) kv.advance(b, 1, pastLen);
+      const feeds = m.feeds(kv, 0, B, new Array(B * steps).fill(464), steps, 1, steps === 1);
+      const ops = await opProfile(m.session, prefix, () => m.session.run(feeds), 10);
+      const by = new Map<string, number>();
+      for (const [op, us] of ops) by.set(opClass(op), (by.get(opClass(op)) ?? 0) + us / 1000);
+      const total = [...by.values()].reduce((a, b) => a + b, 0);
+      rows.push([v.name, label, total, ...[...by.entries()].sort((a, b) => b[1] - a[1]).slice(0, 4).map(([k, ms]) => `${k} ${ms.toFixed(1)}`)]);
+      await m.session.release();
+    }
+  }
+  console.log(`# owned-KV GPT-2 124M: kernel time per run by operator (${THREADS} threads; ${loadLine()})\n`);
+  console.log(table(["dtype", "step", "kernels ms", "1st", "2nd", "3rd", "4th"], rows));
+}
+
 if (MODE === "check") await check();
+else if (MODE === "profile") await profile();
 else if (MODE === "speed") await speed();
-else throw new Error(`mode ${MODE}: check or speed`);
+else throw new Error(`mode ${MODE}: check, speed or profile`);
