@@ -5,8 +5,8 @@
  */
 import { describe, expect, test } from "bun:test";
 import * as ort from "onnxruntime-node";
-import { GraphBuilder } from "../../scripts/onnx/graph-builder.ts";
-import { encodeModel, type TensorProto } from "../../scripts/onnx/onnx-proto.ts";
+import { GraphBuilder } from "../../src/convert/onnx/graph-builder.ts";
+import { encodeModel, type TensorProto } from "../../src/convert/onnx/onnx-proto.ts";
 import { ConvertError } from "../../src/convert/convert-error.ts";
 import { ggufBlocksToNBits } from "../../src/convert/quantize/gguf-blocks.ts";
 import { blocksPerRow, dequantizeNBits, type NBitsWeight } from "../../src/convert/quantize/nbits-weight.ts";
@@ -83,7 +83,7 @@ async function runMatMulNBits(w: NBitsWeight, a: Float32Array, m: number, accura
     name,
     dataType: dataType as TensorProto["dataType"],
     dims,
-    rawData: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
+    data: { kind: "raw", bytes: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) },
   });
   const extra = [raw("w.packed", 2, [w.n, kBlocks, (w.blockSize * w.bits) / 8], w.packed), raw("w.scales", 1, [w.n * kBlocks], w.scales)];
   if (w.zeroPoints) extra.push(raw("w.zp", 2, [w.zeroPoints.length], w.zeroPoints));

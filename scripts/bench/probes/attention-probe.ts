@@ -16,7 +16,7 @@
  * Results and the decision they led to: docs/perf/attention.md.
  */
 import * as ort from "onnxruntime-node";
-import { GraphBuilder, float, type Value } from "../../onnx/graph-builder.ts";
+import { GraphBuilder, float, type Value } from "../../../src/convert/onnx/graph-builder.ts";
 import { contribModel, f32, i32, i64, interleaved, INT32, loadLine, maxAbsDiff, openSession, opProfile, profiling, randomFloats, table } from "./probe-kit.ts";
 
 type Variant = "gqa" | "plain" | "plainT";

@@ -9,11 +9,11 @@
  *
  * Results: docs/perf/matmul-nbits.md.
  */
-import { GraphBuilder, type Value } from "../../onnx/graph-builder.ts";
+import { GraphBuilder, type Value } from "../../../src/convert/onnx/graph-builder.ts";
 import { quantizeNBits } from "../../../src/convert/quantize/quantize-nbits.ts";
 import type { NBitsWeight } from "../../../src/convert/quantize/nbits-weight.ts";
 import { contribModel, f32, interleaved, loadLine, openSession, randomFloats, rawInitializer, table, UINT8 } from "./probe-kit.ts";
-import type { TensorProto } from "../../onnx/onnx-proto.ts";
+import type { TensorProto } from "../../../src/convert/onnx/onnx-proto.ts";
 
 const arg = (name: string, def: string) => {
   const i = process.argv.indexOf(`--${name}`);

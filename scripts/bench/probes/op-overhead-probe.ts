@@ -5,7 +5,7 @@
  *
  *   bun scripts/bench/probes/op-overhead-probe.ts
  */
-import { GraphBuilder } from "../../onnx/graph-builder.ts";
+import { GraphBuilder } from "../../../src/convert/onnx/graph-builder.ts";
 import { contribModel, f32, interleaved, loadLine, openSession, randomFloats, table } from "./probe-kit.ts";
 
 async function chain(nodes: number, threads: number) {

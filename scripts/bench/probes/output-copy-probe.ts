@@ -6,7 +6,7 @@
  *
  *   bun scripts/bench/probes/output-copy-probe.ts [--threads 2]
  */
-import { GraphBuilder } from "../../onnx/graph-builder.ts";
+import { GraphBuilder } from "../../../src/convert/onnx/graph-builder.ts";
 import { contribModel, f32, i64, interleaved, loadLine, openSession, table } from "./probe-kit.ts";
 
 const at = process.argv.indexOf("--threads");

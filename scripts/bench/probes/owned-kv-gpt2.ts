@@ -8,9 +8,9 @@
  *            cache.{i}.key / cache.{i}.value float32 [batch, heads, capacity, head_dim]
  *   outputs  logits float32 [batch, keep, vocab]   new.{i}.key / new.{i}.value float32 [batch, heads, seq, head_dim]
  */
-import { GraphBuilder, type Value } from "../../onnx/graph-builder.ts";
-import type { ModelProto, TensorProto } from "../../onnx/onnx-proto.ts";
-import { geluTanh, layerNorm } from "../../onnx/layers.ts";
+import { GraphBuilder, type Value } from "../../../src/convert/onnx/graph-builder.ts";
+import type { ModelProto, TensorProto } from "../../../src/convert/onnx/onnx-proto.ts";
+import { geluTanh, layerNorm } from "../../../src/convert/graph/layers.ts";
 import { ggufBlocksToNBits, isMappableGgufBlockType } from "../../../src/convert/quantize/gguf-blocks.ts";
 import { quantizeNBits, transposeToRows } from "../../../src/convert/quantize/quantize-nbits.ts";
 import type { NBitsWeight } from "../../../src/convert/quantize/nbits-weight.ts";

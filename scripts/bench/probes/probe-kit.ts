@@ -7,8 +7,8 @@
  */
 import * as os from "node:os";
 import * as ort from "onnxruntime-node";
-import type { GraphBuilder } from "../../onnx/graph-builder.ts";
-import { DataType, encodeModel, type DataTypeCode, type ModelProto, type TensorProto } from "../../onnx/onnx-proto.ts";
+import type { GraphBuilder } from "../../../src/convert/onnx/graph-builder.ts";
+import { DataType, encodeModel, type DataTypeCode, type ModelProto, type TensorProto } from "../../../src/convert/onnx/onnx-proto.ts";
 import { sessionOptions } from "../../../src/engine/runtime/session-options.ts";
 
 /** ONNX TensorProto.DataType codes the builder's table lacks. */
@@ -38,7 +38,7 @@ export function contribModel(b: GraphBuilder, extras: ContribExtras = {}): Model
 }
 
 export function rawInitializer(name: string, dataType: DataTypeCode, dims: readonly number[], data: ArrayBufferView): TensorProto {
-  return { name, dataType, dims, rawData: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
+  return { name, dataType, dims, data: { kind: "raw", bytes: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) } };
 }
 
 export function modelBytes(m: ModelProto): Uint8Array {
