@@ -1,5 +1,7 @@
 // One Bun.build call that turns an entry into a self-contained executable for a target.
 import { statSync } from "node:fs";
+import { dirname, join, relative, sep } from "node:path";
+import { repoRoot } from "./package-paths.ts";
 import { sharpStubPlugin } from "./sharp-stub-plugin.ts";
 import { assertAllPatchesApplied, dependencyPatchesPlugin } from "./dependency-patches-plugin.ts";
 import type { FilePatch } from "./dependency-patches.ts";
@@ -15,12 +17,23 @@ export interface CompileOptions {
   commit: string;
 }
 
+/** The grammar engine's worker: a second entrypoint, as Bun bundles workers separately. */
+const GRAMMAR_WORKER = join(repoRoot, "src", "engine", "grammar", "grammar-worker.ts");
+
+/** Where Bun puts an extra entrypoint inside the binary: /$bunfs/root/ + its path from the entries' common folder. */
+function embeddedPath(entries: string[], file: string): string {
+  let common = dirname(entries[0]!);
+  while (!entries.every((e) => e.startsWith(common + sep))) common = dirname(common);
+  return `/$bunfs/root/${relative(common, file).split(sep).join("/").replace(/\.ts$/, ".js")}`;
+}
+
 export async function compileExecutable(options: CompileOptions): Promise<{ bytes: number }> {
   checkPinnedVersions();
+  const entrypoints = [options.entry, GRAMMAR_WORKER];
   const applied = new Set<FilePatch>();
   let nativeAssetsReplaced = false;
   const result = await Bun.build({
-    entrypoints: [options.entry],
+    entrypoints,
     compile: {
       target: options.target.bunTarget as Bun.Build.CompileTarget,
       outfile: options.outfile,
@@ -33,6 +46,7 @@ export async function compileExecutable(options: CompileOptions): Promise<{ byte
     define: {
       GPT3DEV_BUILD_VERSION: JSON.stringify(options.version),
       GPT3DEV_BUILD_COMMIT: JSON.stringify(options.commit),
+      GPT3DEV_GRAMMAR_WORKER: JSON.stringify(embeddedPath(entrypoints, GRAMMAR_WORKER)),
     },
     plugins: [
       sharpStubPlugin,

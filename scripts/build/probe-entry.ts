@@ -9,6 +9,26 @@ import * as ort from "onnxruntime-node";
 import { versionLine } from "../../src/platform/build-info.ts";
 import { prepareNativeLibrariesOrExit } from "../../src/platform/prepare-or-exit.ts";
 import { getTiktokenEncoding } from "../../src/platform/tiktoken.ts";
+import { GrammarEngine } from "../../src/engine/grammar/grammar-engine.ts";
+import { checkJsonSchema } from "../../src/engine/grammar/schema-check.ts";
+
+/** The grammar worker (a second entrypoint of the executable) over a tiny byte vocabulary: one mask. */
+async function grammarProbe(): Promise<string> {
+  const size = 258;
+  const bytes = new Uint8Array(256).map((_, i) => i);
+  const offsets = Uint32Array.from({ length: size + 1 }, (_, i) => Math.min(i, 256));
+  // GPT-2's byte alphabet for printable ASCII is the character itself; other bytes are left out of this probe.
+  const pieces = Array.from({ length: size }, (_, i) => (i >= 33 && i <= 126 ? String.fromCharCode(i) : ""));
+  const engine = new GrammarEngine({ pieces, kind: "byte_level", prependSpace: false, vocabSize: size, stopTokenIds: [257], bytes: { bytes, offsets } });
+  try {
+    const grammar = await engine.prepare({ kind: "json_schema", schema: checkJsonSchema({ type: "object", properties: { a: { type: "integer", maximum: 5 } }, required: ["a"] }).schema });
+    const mask = await engine.constraint(grammar).nextMask();
+    const allowed = [...Array(size).keys()].filter((id) => (mask![id >> 5]! >>> (id & 31)) & 1);
+    return `grammar: ${allowed.map((id) => String.fromCharCode(id)).join(" ")}`;
+  } finally {
+    engine.shutdown();
+  }
+}
 
 function varint(value: number): number[] {
   const out: number[] = [];
@@ -57,6 +77,7 @@ async function probe(): Promise<string[]> {
       `tokenizer: ${ids.join(" ")}`,
       `onnxruntime: ${Array.from(y?.data as Float32Array).join(" ")}`,
       `tiktoken: ${Array.from(gpt2.encode("The quick brown fox")).join(" ")}`,
+      await grammarProbe(),
     ];
   } finally {
     rmSync(dir, { recursive: true, force: true });

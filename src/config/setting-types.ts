@@ -30,11 +30,11 @@ export const bytes: Parser<number> = (raw) => {
   return n;
 };
 
-/** Durations in milliseconds: 30s, 500ms, 2m, or a bare number of milliseconds. */
+/** Durations in milliseconds: 30s, 500ms, 2m, 1h, or a bare number of milliseconds. */
 export const duration: Parser<number> = (raw) => {
-  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m)?\s*$/i.exec(raw);
-  if (!m) throw new Error(`expected a duration like 30s, 500ms or 2m, got '${raw}'`);
-  const mult = { ms: 1, s: 1000, m: 60_000 }[(m[2] ?? "ms").toLowerCase() as "ms" | "s" | "m"];
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$/i.exec(raw);
+  if (!m) throw new Error(`expected a duration like 30s, 500ms, 2m or 1h, got '${raw}'`);
+  const mult = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(m[2] ?? "ms").toLowerCase() as "ms" | "s" | "m" | "h"];
   return Math.round(Number(m[1]) * mult);
 };
 

@@ -27,6 +27,7 @@ export const SETTINGS = {
   host: spec({ env: "HOST", flag: "--host", default: "127.0.0.1", parse: str, help: "Address to listen on (0.0.0.0 for all interfaces)" }),
   port: spec({ env: "PORT", flag: "--port", default: 8000, parse: int(0, 65535), help: "Port to listen on (0 picks a free port)" }),
   registryPath: spec({ env: "MODEL_REGISTRY_PATH", flag: "--registry", default: "", parse: str, help: "JSON or YAML file of model entries that add to or override the built-ins", defaultLabel: "none" }),
+  modelAllowList: spec({ env: "MODEL_ALLOW_LIST", flag: "--model-allow-list", default: [] as string[], parse: list, help: "Serve, list and pull only these registry ids (comma-separated); an id not in the registry stops the server at start", defaultLabel: "none (every registry model)" }),
   includeDefaultModels: spec({ env: "INCLUDE_DEFAULT_MODELS", flag: "--include-default-models", default: true, parse: bool, boolean: true, help: "List the built-in GPT3-dev and GPT-2 entries as well as the registry file's" }),
   defaultDevice: spec({ env: "DEFAULT_DEVICE", flag: "--device", default: "auto" as "auto" | "cpu" | "cuda", parse: oneOf("auto", "cpu", "cuda"), help: "Where models run unless their entry says otherwise: auto, cpu or cuda" }),
   maxContextTokens: spec({ env: "MAX_CONTEXT_TOKENS", flag: "--max-context-tokens", default: 2048, parse: int(16, 1 << 24), help: "Context window when neither the entry nor the model config gives one" }),
@@ -51,6 +52,8 @@ export const SETTINGS = {
   logFormat: spec({ env: "LOG_FORMAT", flag: "--log-format", default: "text" as "text" | "json", parse: oneOf("text", "json"), help: "text or json (one object per line)" }),
   maxN: spec({ env: "MAX_N", flag: "--max-n", default: 16, parse: int(1, 1024), help: "Largest n (and best_of) a request may ask for" }),
   maxPromptsPerRequest: spec({ env: "MAX_PROMPTS_PER_REQUEST", flag: "--max-prompts", default: 64, parse: int(1, 100_000), help: "Most prompts in one completions request" }),
+  responsesStoreMax: spec({ env: "RESPONSES_STORE_MAX", flag: "--responses-store-max", default: 1000, parse: int(0, 1_000_000), help: "Most responses kept for GET and previous_response_id (store: true), oldest evicted first (0: keep none)" }),
+  responsesStoreTtlMs: spec({ env: "RESPONSES_STORE_TTL", flag: "--responses-store-ttl", default: 3_600_000, parse: duration, help: "How long a stored response is kept (0: until evicted)", defaultLabel: "1h" }),
   maxEmbeddingInputs: spec({ env: "MAX_EMBEDDING_INPUTS", flag: "--max-embedding-inputs", default: 2048, parse: int(1, 1_000_000), help: "Most inputs in one embeddings request" }),
 } as const;
 

@@ -11,13 +11,18 @@ import { InFlightRequests } from "./lifecycle/in-flight.ts";
 import { modelRoutes } from "./models/model-routes.ts";
 import { metricsRoute } from "./observability/metrics-route.ts";
 import { ServerMetrics } from "./observability/server-metrics.ts";
+import { ResponseStore } from "./responses/response-store.ts";
+import { responsesRoutes } from "./responses/responses-route.ts";
 import { errorResponse, frameworkError } from "./shared/error-response.ts";
 import type { ServerContext } from "./shared/server-context.ts";
+import { statusRoute } from "./status/status-route.ts";
 import { tokenizeRoutes } from "./tokenize/tokenize-routes.ts";
 
 export interface AppParts {
   inFlight: InFlightRequests;
   metrics: ServerMetrics;
+  /** Responses kept for GET /v1/responses/{id} and previous_response_id. */
+  responses: ResponseStore;
 }
 
 /** The routes and the one error formatter. */
@@ -26,10 +31,12 @@ export function buildApp(ctx: ServerContext, parts: AppParts = defaultParts(ctx)
     .onError(({ code, error, request }) => {
       return errorResponse(frameworkError(code, error, new URL(request.url).pathname, request.method));
     })
+    .use(statusRoute(ctx))
     .use(healthRoutes(ctx, parts.inFlight))
     .use(modelRoutes(ctx))
     .use(completionRoute(ctx))
     .use(chatRoute(ctx))
+    .use(responsesRoutes(ctx, parts.responses))
     .use(embeddingRoute(ctx))
     .use(tokenizeRoutes(ctx));
   return ctx.settings.metrics === "off" ? app : app.use(metricsRoute(parts.metrics));
@@ -60,5 +67,6 @@ export function buildHttp(ctx: ServerContext, logger: Logger): HttpServer {
 function defaultParts(ctx: ServerContext): AppParts {
   const inFlight = new InFlightRequests();
   const metrics = new ServerMetrics(ctx.pool, { inFlight: () => inFlight.size, draining: () => inFlight.draining });
-  return { inFlight, metrics };
+  const responses = new ResponseStore({ maxEntries: ctx.settings.responsesStoreMax, ttlMs: ctx.settings.responsesStoreTtlMs });
+  return { inFlight, metrics, responses };
 }

@@ -5,11 +5,12 @@ import { parse as parseYaml } from "yaml";
 import { ConfigError } from "../config/load-settings.ts";
 import type { Settings } from "../config/settings-spec.ts";
 import { BUILTIN_MODELS } from "./builtin-models.ts";
-import { modelDtype, RegistryEntrySchema, type ModelSpec, type RegistryEntryInput } from "./registry-entry.ts";
+import { modelDtype, RegistryEntrySchema, type ModelMetadata, type ModelSpec, type RegistryEntryInput } from "./registry-entry.ts";
 
 /**
- * The registry is data: the built-in entries, then the file's entries (same name = override). A malformed file
- * stops the server at start with the file, the entry and the field named.
+ * The registry is data: the built-in entries, then the file's entries (same name = override), narrowed to
+ * MODEL_ALLOW_LIST when it is set. A malformed file, or an allow-listed id that no entry has, stops the server at
+ * start with what is wrong named.
  */
 export function loadRegistry(settings: Settings): ModelSpec[] {
   const byName = new Map<string, ModelSpec>();
@@ -26,7 +27,19 @@ export function loadRegistry(settings: Settings): ModelSpec[] {
       byName.set(entry.name, toSpec(entry, settings, dirname(file), false));
     });
   }
-  return [...byName.values()];
+  return allowed([...byName.values()], settings.modelAllowList);
+}
+
+/** Only the allow-listed entries, in registry order; every allow-listed id must be an entry. */
+function allowed(specs: ModelSpec[], allowList: readonly string[]): ModelSpec[] {
+  if (allowList.length === 0) return specs;
+  const ids = new Set(specs.map((s) => s.id));
+  const unknown = allowList.filter((id) => !ids.has(id));
+  if (unknown.length > 0) {
+    throw new ConfigError(`invalid MODEL_ALLOW_LIST: not in the registry: ${unknown.join(", ")} (registry: ${[...ids].join(", ") || "empty"})`);
+  }
+  const keep = new Set(allowList);
+  return specs.filter((s) => keep.has(s.id));
 }
 
 export function readRegistryFile(file: string): RegistryEntryInput[] {
@@ -71,6 +84,9 @@ function validateEntry(file: string, raw: unknown, i: number): RegistryEntryInpu
     if (entry.hf_repo.includes(":")) throw new ConfigError(`${file}: ${label}: field 'file': give either 'file' or a quantization in 'hf_repo' (${entry.hf_repo}), not both`);
     if (!isRepoGgufPath(entry.file)) throw new ConfigError(`${file}: ${label}: field 'file': '${entry.file}' is not the path of a .gguf file inside the repo`);
   }
+  if (entry.description !== undefined && entry.metadata?.description !== undefined) {
+    throw new ConfigError(`${file}: ${label}: field 'description': give the description once, as 'description' or as 'metadata.description'`);
+  }
   if (entry.task !== "embeddings" && (entry.pooling !== undefined || entry.normalize !== undefined)) {
     throw new ConfigError(`${file}: ${label}: field '${entry.pooling !== undefined ? "pooling" : "normalize"}': only for task: embeddings`);
   }
@@ -107,6 +123,7 @@ function toSpec(e: RegistryEntryInput, settings: Settings, baseDir: string | nul
     normalize: e.normalize ?? true,
     ownedBy: e.owned_by ?? (e.hf_repo ? e.hf_repo.split("/")[0]!.split(":")[0]! : "local"),
     builtin,
+    metadata: metadataOf(e),
   };
 }
 
@@ -116,4 +133,10 @@ function hubSource(hfRepo: string, revision: string, file: string | undefined): 
   if (file !== undefined) return { kind: "hub", repo, revision, gguf: { file } };
   if (quant !== undefined) return { kind: "hub", repo, revision, gguf: { quant } };
   return { kind: "hub", repo, revision };
+}
+
+/** `description` is shorthand for `metadata.description`; an entry with neither has no metadata. */
+function metadataOf(e: RegistryEntryInput): ModelMetadata | null {
+  const m: ModelMetadata = { ...(e.description !== undefined ? { description: e.description } : {}), ...e.metadata };
+  return Object.keys(m).length > 0 ? m : null;
 }

@@ -1,6 +1,27 @@
 import { Type, type Static } from "@sinclair/typebox";
 
 /**
+ * What a model's author says about it (GET /v1/models/{id} shows it beside what the server measures itself):
+ * free text as the author states it, and where each fact comes from.
+ */
+export const ModelMetadataSchema = Type.Object(
+  {
+    description: Type.Optional(Type.String()),
+    /** As the author states it ("125M"); the server's own count of the loaded graph is reported separately. */
+    parameter_count: Type.Optional(Type.String()),
+    training_datasets: Type.Optional(Type.String()),
+    training_tokens: Type.Optional(Type.String()),
+    training_steps: Type.Optional(Type.String()),
+    evaluation: Type.Optional(Type.String()),
+    notes: Type.Optional(Type.String()),
+    /** Where these facts come from (model cards, READMEs). */
+    sources: Type.Optional(Type.Array(Type.String())),
+  },
+  { additionalProperties: false },
+);
+export type ModelMetadata = Static<typeof ModelMetadataSchema>;
+
+/**
  * What `dtype` means, one rule for the whole server: for an ONNX export it picks the graph file (model.onnx,
  * model_quantized.onnx, …); for a checkpoint or GGUF file it is the compute precision of the graph the server
  * builds (fp32 on CPU today; q8 / q4 come with quantized graphs).
@@ -36,7 +57,9 @@ export const RegistryEntrySchema = Type.Object(
     pooling: Type.Optional(Type.Union([Type.Literal("mean"), Type.Literal("cls")])),
     normalize: Type.Optional(Type.Boolean()),
     owned_by: Type.Optional(Type.String()),
+    /** Shorthand for `metadata.description`. */
     description: Type.Optional(Type.String()),
+    metadata: Type.Optional(ModelMetadataSchema),
   },
   { additionalProperties: false },
 );
@@ -65,4 +88,6 @@ export interface ModelSpec {
   normalize: boolean;
   ownedBy: string;
   builtin: boolean;
+  /** The author's facts about the model, null when the entry gives none. */
+  metadata: ModelMetadata | null;
 }

@@ -63,6 +63,7 @@ describe("sources and precedence", () => {
     expect(load(["--max-body-bytes", "512k"]).maxBodyBytes).toBe(512 * 1024);
     expect(load([], { DRAIN_TIMEOUT: "2m" }).drainTimeoutMs).toBe(120_000);
     expect(load(["--sse-ping-interval", "500ms"]).ssePingMs).toBe(500);
+    expect(load([], { RESPONSES_STORE_TTL: "2h" }).responsesStoreTtlMs).toBe(7_200_000);
   });
 
   test("words that are not flags are positionals (subcommands)", () => {

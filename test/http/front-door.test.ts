@@ -2,12 +2,14 @@
  * The front door driven directly (as Hono's tests drive app.request), with a stand-in for the routes: every
  * request, refused or served, streamed or not, is reported exactly once (one access-log line), when its
  * response has gone out, with the status and error code the client got; it counts as in flight until then;
- * and every answer carries its request id and CORS headers.
+ * and every answer carries its request id and CORS headers; the routes learn who called (the auth step's caller).
  */
 import { describe, expect, test } from "bun:test";
+import { createHash } from "node:crypto";
 import { loadSettings } from "../../src/config/load-settings.ts";
 import { ModelPool } from "../../src/engine/model-pool.ts";
 import { ApiKeys } from "../../src/http/auth/api-keys.ts";
+import { callerOf } from "../../src/http/auth/caller.ts";
 import { CorsPolicy } from "../../src/http/cors/cors-policy.ts";
 import { frontDoor } from "../../src/http/front-door/front-door.ts";
 import { InFlightRequests } from "../../src/http/lifecycle/in-flight.ts";
@@ -93,5 +95,30 @@ describe("one observation per request, reported once when the response has gone 
     expect(res.status).toBe(500);
     expect(((await res.json()) as { error: { code: string } }).error.code).toBe("internal_error");
     expect(d.lines).toEqual([expect.objectContaining({ status: 500, error: "internal_error" })]);
+  });
+});
+
+describe("the routes learn who called", () => {
+  const whoCalled = door(async (request) => json(callerOf(request)), ["sk-1", "sk-2"]);
+  const caller = async (path: string, key?: string) => {
+    const res = await whoCalled.fetch(new Request(`http://x${path}`, key ? { headers: { authorization: `Bearer ${key}` } } : {}));
+    return { status: res.status, body: (await res.json()) as unknown };
+  };
+
+  test("a valid key: authorized, with its SHA-256 as the owner digest (never the key)", async () => {
+    const digest = createHash("sha256").update("sk-2").digest("hex");
+    expect(await caller("/v1/models", "sk-2")).toEqual({ status: 200, body: { authorized: true, keyDigest: digest } });
+  });
+
+  test("/ lets everyone through, telling the route the caller is not authorized; other paths refuse", async () => {
+    expect(await caller("/")).toEqual({ status: 200, body: { authorized: false, keyDigest: null } });
+    expect(await caller("/", "nope")).toEqual({ status: 200, body: { authorized: false, keyDigest: null } });
+    expect((await caller("/v1/models")).status).toBe(401);
+  });
+
+  test("with keys off everyone is authorized and anonymous", async () => {
+    const open = door(async (request) => json(callerOf(request)));
+    const res = await open.fetch(new Request("http://x/v1/models", { headers: { authorization: "Bearer anything" } }));
+    expect(await res.json()).toEqual({ authorized: true, keyDigest: null });
   });
 });

@@ -1,7 +1,8 @@
 /**
  * The wire schemas are the truth about what the server sends: real answers of a running server (collected and
  * streamed, with logprobs, echo, n, best_of and usage; embeddings; models; tokenize; errors and a stream's error
- * frame) are checked against them with TypeBox's Value.Check. The response schemas admit no extra properties,
+ * frame; responses, their stream events, stored-response answers; the status document) are checked against them
+ * with TypeBox's Value.Check. The response schemas admit no extra properties,
  * so a field added or renamed in a handler without its schema fails here.
  */
 import { describe, expect, test } from "bun:test";
@@ -11,12 +12,20 @@ import { ChatChunkSchema, ChatResponseSchema } from "../../src/http/chat/chat-sc
 import { CompletionResponseSchema } from "../../src/http/completions/completion-schema.ts";
 import { EmbeddingResponseSchema } from "../../src/http/embeddings/embedding-schema.ts";
 import { ModelDetailSchema, ModelListSchema } from "../../src/http/models/model-schema.ts";
+import { ResponseStreamEventSchema, type ResponseStreamEvent } from "../../src/http/responses/response-events-schema.ts";
+import { InputItemListSchema, ResponseDeletedSchema, ResponseObjectSchema, type InputItemList, type ResponseObject } from "../../src/http/responses/response-schema.ts";
 import { ErrorBodySchema } from "../../src/http/shared/api-error.ts";
+import { StatusDocumentSchema } from "../../src/http/status/status-schema.ts";
 import { DetokenizeResponseSchema, TokenizeResponseSchema } from "../../src/http/tokenize/tokenize-schema.ts";
+import type { ResponseItem as SdkItem, Response as SdkResponse, ResponseStreamEvent as SdkEvent } from "openai/resources/responses/responses";
 import { parseSse } from "../helpers/sse.ts";
 import { useServer } from "../helpers/start-server.ts";
 
 const ctx = useServer({ args: ["--enable-embeddings-backend"] });
+
+/** The Responses wire schemas' types fit openai-node's own: `bun run typecheck` fails when one stops fitting. */
+type Fits<T, U> = [T] extends [U] ? true : false;
+export const responsesFitTheSdk: [Fits<ResponseObject, SdkResponse>, Fits<ResponseStreamEvent, SdkEvent>, Fits<InputItemList["data"][number], SdkItem>] = [true, true, true];
 
 function conforms(schema: TSchema, value: unknown): void {
   const errors = [...Value.Errors(schema, value)].slice(0, 3).map((e) => `${e.path}: ${e.message}`);
@@ -78,7 +87,41 @@ describe("chat", () => {
   });
 });
 
+describe("responses", () => {
+  const RESP = { model: "test-chat", input: "Hi", max_output_tokens: 4, temperature: 0 };
+
+  test.each([
+    ["plain (incomplete at max_output_tokens)", {}],
+    ["instructions, a message list, metadata and logprobs", { instructions: "Be brief.", input: [{ role: "user", content: "Hi" }, { role: "assistant", content: "Hello" }, { role: "user", content: [{ type: "input_text", text: "Again" }] }], metadata: { a: "b" }, include: ["message.output_text.logprobs"], top_logprobs: 2, user: "u" }],
+    ["completed (the model ends its turn)", { logit_bias: { 50258: 100 } }],
+    ["a completion-only model's plain prompt", { model: "test-gpt2" }],
+  ])("collected: %s", async (_, extra) => {
+    conforms(ResponseObjectSchema, await collected("/v1/responses", { ...RESP, ...extra }));
+  });
+
+  test("streamed, with logprobs: every event", async () => {
+    const r = await post("/v1/responses", { ...RESP, stream: true, include: ["message.output_text.logprobs"] });
+    const events = parseSse(r.text).map((e) => JSON.parse(e.data));
+    expect(events.length).toBeGreaterThan(8);
+    for (const e of events) conforms(ResponseStreamEventSchema, e);
+  });
+
+  test("retrieve, input_items and delete", async () => {
+    const { id } = (await collected("/v1/responses", RESP)) as { id: string };
+    conforms(ResponseObjectSchema, await (await fetch(`${ctx.server.url}/v1/responses/${id}`)).json());
+    conforms(InputItemListSchema, await (await fetch(`${ctx.server.url}/v1/responses/${id}/input_items`)).json());
+    conforms(ResponseDeletedSchema, await (await fetch(`${ctx.server.url}/v1/responses/${id}`, { method: "DELETE" })).json());
+    const gone = await fetch(`${ctx.server.url}/v1/responses/${id}`);
+    expect(gone.status).toBe(404);
+    conforms(ErrorBodySchema, await gone.json());
+  });
+});
+
 describe("everything else", () => {
+  test("the status document", async () => {
+    conforms(StatusDocumentSchema, await (await fetch(`${ctx.server.url}/`)).json());
+  });
+
   test("embeddings, as floats and as base64", async () => {
     for (const encoding_format of ["float", "base64"]) {
       conforms(EmbeddingResponseSchema, await collected("/v1/embeddings", { model: "test-embed", input: ["one", "two"], encoding_format }));

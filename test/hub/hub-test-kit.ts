@@ -63,6 +63,7 @@ export function specFor(id: string, source: ModelSpec["source"], extra: Partial<
     normalize: true,
     ownedBy: "test",
     builtin: false,
+    metadata: null,
     ...extra,
   };
 }

@@ -13,6 +13,10 @@ export interface ChatMessageForTemplate {
   role: TemplateRole;
   content: string;
   name?: string;
+  /** An assistant turn's calls, in the Hugging Face convention (arguments as an object where they parse). */
+  tool_calls?: { id: string; type: "function"; function: { name: string; arguments: unknown } }[];
+  /** A tool result's call id. */
+  tool_call_id?: string;
 }
 
 /**
@@ -27,6 +31,8 @@ export class TextTokenizer {
   private readonly byteLevel: boolean;
   /** SentencePiece-style pieces: spaces spelled "▁", unknown bytes as <0xNN> tokens. */
   private readonly metaspace: boolean;
+  private readonly byteFallback: boolean;
+  private readonly prependsSpace: boolean;
   private readonly pieces: (string | undefined)[];
 
   private constructor(
@@ -35,6 +41,8 @@ export class TextTokenizer {
       decoder?: { type?: string; decoders?: { type?: string; pattern?: { String?: string } }[] } | null;
       model?: { vocab?: Record<string, number> | [string, number][]; byte_fallback?: boolean };
       added_tokens?: { id: number; content: string }[];
+      pre_tokenizer?: { type?: string; prepend_scheme?: string; add_prefix_space?: boolean } | null;
+      normalizer?: { type?: string; normalizers?: { type?: string; prepend?: string }[]; prepend?: string } | null;
     },
     readonly chatTemplate: string | null,
     private readonly tiktoken: Tiktoken | null,
@@ -54,6 +62,13 @@ export class TextTokenizer {
     const d = json.decoder;
     this.byteLevel = d?.type === "ByteLevel" || (d?.decoders ?? []).some((x) => x.type === "ByteLevel");
     this.metaspace = json.model?.byte_fallback === true && (d?.decoders ?? []).some((x) => x.type === "Replace" && x.pattern?.String === "▁");
+    this.byteFallback = !this.byteLevel && (json.model?.byte_fallback === true || (d?.decoders ?? []).some((x) => x.type === "ByteFallback"));
+    // SentencePiece-style vocabularies put "▁" before the first word (Metaspace pre-tokenizer or a Prepend normalizer).
+    const pre = json.pre_tokenizer;
+    const norm = json.normalizer;
+    this.prependsSpace =
+      (pre?.type === "Metaspace" && pre.prepend_scheme !== "never" && pre.add_prefix_space !== false) ||
+      norm?.type === "Prepend" || (norm?.normalizers ?? []).some((n) => n.type === "Prepend");
   }
 
   /** A SentencePiece piece's bytes: <0xNN> is that byte, "▁" a space. */
@@ -124,6 +139,15 @@ export class TextTokenizer {
     return [...Buffer.from(this.tokenText(id), "utf8")];
   }
 
+  /**
+   * The vocabulary as a grammar engine reads it: each id's stored string (special tokens blanked, so they can never
+   * be spelled inside constrained text), and how those strings encode bytes.
+   */
+  grammarVocabulary(): { pieces: string[]; kind: "byte_level" | "byte_fallback" | "raw"; prependSpace: boolean } {
+    const pieces = Array.from({ length: this.vocabSize }, (_, id) => (this.specialIds.has(id) ? "" : (this.pieces[id] ?? "")));
+    return { pieces, kind: this.byteLevel ? "byte_level" : this.byteFallback ? "byte_fallback" : "raw", prependSpace: this.prependsSpace };
+  }
+
   hasToken(id: number): boolean {
     return Number.isInteger(id) && id >= 0 && id < this.vocabSize && this.pieces[id] !== undefined;
   }
@@ -134,12 +158,13 @@ export class TextTokenizer {
   }
 
   /** The prompt text of a conversation, from the model's chat template (Jinja). */
-  renderChat(messages: ChatMessageForTemplate[], addGenerationPrompt: boolean): string {
+  renderChat(messages: ChatMessageForTemplate[], addGenerationPrompt: boolean, tools: object[] | null = null): string {
     if (!this.chatTemplate) throw new Error("no chat template");
     return this.hf.apply_chat_template(messages as never, {
       chat_template: this.chatTemplate,
       add_generation_prompt: addGenerationPrompt,
       tokenize: false,
+      ...(tools ? { tools } : {}),
     }) as unknown as string;
   }
 }

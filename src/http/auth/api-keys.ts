@@ -1,4 +1,5 @@
 import crypto from "node:crypto";
+import type { Caller } from "./caller.ts";
 
 /**
  * The configured API keys, kept only as SHA-256 digests. A presented key is hashed and compared with every
@@ -21,6 +22,14 @@ export class ApiKeys {
     let ok = false;
     for (const k of this.digests) ok = crypto.timingSafeEqual(d, k) || ok;
     return ok;
+  }
+
+  /** The caller an `Authorization` header makes: with keys off everyone is authorized and anonymous. */
+  identify(authorization: string | null): Caller {
+    if (!this.enabled) return { authorized: true, keyDigest: null };
+    const token = bearerToken(authorization);
+    if (token === null || !this.accepts(token)) return { authorized: false, keyDigest: null };
+    return { authorized: true, keyDigest: digest(token).toString("hex") };
   }
 }
 

@@ -1,8 +1,11 @@
 import { ApiError } from "../shared/api-error.ts";
 import { bearerToken, type ApiKeys } from "./api-keys.ts";
 
-/** Paths anyone may read even when keys are set: probes must work without secrets. */
-const OPEN = new Set(["/healthz", "/readyz"]);
+/**
+ * Paths anyone may read even when keys are set: probes must work without secrets, and the front page answers
+ * everyone (it shows its model list only to a valid key: see status-route.ts).
+ */
+const OPEN = new Set(["/healthz", "/readyz", "/"]);
 
 /**
  * When keys are set, every request needs one except CORS preflights (browsers never send credentials on

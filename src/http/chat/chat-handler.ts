@@ -7,6 +7,7 @@ import { sseResponse } from "../shared/sse-response.ts";
 import { linkedAbort, submitGeneration } from "../shared/submit-generation.ts";
 import { chatBody, chatChunks, type ChatFormat } from "./chat-format.ts";
 import { templateMessages } from "./chat-messages.ts";
+import { chatPromptIds } from "./chat-prompt.ts";
 import type { ChatRequest, ChatResponse } from "./chat-schema.ts";
 
 /** POST /v1/chat/completions: render the model's chat template, generate, answer in OpenAI's chat shapes. */
@@ -20,15 +21,7 @@ export async function handleChat(ctx: ServerContext, body: ChatRequest, clientSi
       "model_not_chat_capable",
     );
   }
-  const messages = templateMessages(body.messages);
-  let rendered: string;
-  try {
-    rendered = model.tokenizer.renderChat(messages, true);
-  } catch (err) {
-    // Templates reject conversations they cannot express (e.g. roles that must alternate): the client's to fix.
-    throw invalidRequest(`The chat template rejected these messages: ${(err as Error).message}`, "messages", "invalid_messages");
-  }
-  const promptIds = model.tokenizer.encode(rendered, false);
+  const promptIds = chatPromptIds(model, templateMessages(body.messages), "messages");
   const n = body.n ?? 1;
   checkN(n, "n", ctx.settings);
   checkSequencesFit(model, n, "n");

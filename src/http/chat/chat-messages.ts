@@ -1,4 +1,4 @@
-import type { ChatMessageForTemplate } from "../../engine/tokenizer/text-tokenizer.ts";
+import type { ChatMessageForTemplate, TemplateRole } from "../../engine/tokenizer/text-tokenizer.ts";
 import { invalidRequest } from "../shared/api-error.ts";
 import { CHAT_ROLES, type ChatRole } from "./chat-schema.ts";
 
@@ -20,7 +20,7 @@ export function templateMessages(messages: unknown[]): ChatMessageForTemplate[] 
     const role = m.role;
     if (!isChatRole(role)) throw invalidRequest(`${at}.role '${role.slice(0, 40)}' is not one of ${CHAT_ROLES.join(", ")}.`, `${at}.role`);
     const content = contentText(m.content, role, at);
-    const out: ChatMessageForTemplate = { role: role === "developer" ? "system" : role, content };
+    const out: ChatMessageForTemplate = { role: templateRole(role), content };
     if (m.name !== undefined && m.name !== null) {
       if (typeof m.name !== "string") throw invalidRequest(`${at}.name must be a string.`, `${at}.name`);
       out.name = m.name;
@@ -49,5 +49,15 @@ function contentText(content: unknown, role: ChatRole, at: string): string {
     if (typeof text !== "string") throw invalidRequest(`${p}.text must be a string.`, `${p}.text`);
     texts.push(text);
   });
+  return joinTextParts(texts);
+}
+
+/** A request role as the chat template sees it: `developer` is a system message. */
+export function templateRole(role: ChatRole | "developer"): TemplateRole {
+  return role === "developer" ? "system" : role;
+}
+
+/** A message's text parts as one content string (how every endpoint joins them, so prompts agree). */
+export function joinTextParts(texts: readonly string[]): string {
   return texts.join("\n");
 }

@@ -6,6 +6,7 @@ import { checkContext, checkN, checkSequencesFit, checkTokenIds, samplingParams,
 import { newId, unixSeconds } from "../shared/ids.ts";
 import { textModel, type ServerContext } from "../shared/server-context.ts";
 import { sseResponse } from "../shared/sse-response.ts";
+import { textPromptIds } from "../shared/text-prompt.ts";
 import { linkedAbort, submitGeneration } from "../shared/submit-generation.ts";
 import { completionBody, completionChunks, type CompletionFormat, type CompletionPrompt } from "./completion-format.ts";
 import type { CompletionRequest, CompletionResponse } from "./completion-schema.ts";
@@ -70,15 +71,7 @@ function toPrompts(ctx: ServerContext, model: TextModel, prompt: CompletionReque
   const single = typeof prompt === "string" || typeof prompt[0] === "number";
   return list.map((p, i) => {
     const param = single ? "prompt" : `prompt[${i}]`;
-    if (typeof p === "string") {
-      let ids = model.tokenizer.encode(p, true);
-      if (ids.length === 0) {
-        // As OpenAI: an empty prompt means the start of a new document.
-        if (model.documentStartId === null) throw invalidRequest("The prompt is empty and this model has no BOS token to start from.", param);
-        ids = [model.documentStartId];
-      }
-      return { ids, text: p };
-    }
+    if (typeof p === "string") return { ids: textPromptIds(model, p, param), text: p };
     if (p.length === 0) throw invalidRequest(`${param} is an empty token list.`, param);
     checkTokenIds(p, model, param);
     return { ids: p, text: model.tokenizer.decode(p, false) };

@@ -1,3 +1,5 @@
+import type { Caller } from "../auth/caller.ts";
+
 /** What the front door's steps share about one request while it passes through them. */
 export interface DoorContext {
   /** The request as it arrived. */
@@ -10,6 +12,8 @@ export interface DoorContext {
   forwarded: Request;
   /** Run once when the response has fully gone out (a stream's last byte, or the client leaving). */
   readonly onEnd: ((clientGone: boolean) => void)[];
+  /** Who sent it, once the auth step has looked (until then: nobody). */
+  caller: Caller;
 }
 
 /** One job of the front door: it may answer by itself, or call `next` and adjust the answer that comes back. */
@@ -24,7 +28,7 @@ export function compose(steps: readonly DoorStep[], last: (ctx: DoorContext) => 
 }
 
 export function doorContext(request: Request): DoorContext {
-  return { request, path: pathOf(request.url), id: "", forwarded: request, onEnd: [] };
+  return { request, path: pathOf(request.url), id: "", forwarded: request, onEnd: [], caller: { authorized: false, keyDigest: null } };
 }
 
 function pathOf(url: string): string {

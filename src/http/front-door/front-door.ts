@@ -1,5 +1,6 @@
 import type { Logger } from "../../observability/logger.ts";
 import type { ApiKeys } from "../auth/api-keys.ts";
+import { attachCaller } from "../auth/caller.ts";
 import type { CorsPolicy } from "../cors/cors-policy.ts";
 import type { InFlightRequests } from "../lifecycle/in-flight.ts";
 import type { ServerMetrics } from "../observability/server-metrics.ts";
@@ -46,8 +47,9 @@ export function frontDoor(parts: FrontDoorParts): (request: Request) => Promise<
   return (request) => handle(doorContext(request));
 }
 
-/** The routes; anything they throw past Elysia's own handler is still an OpenAI error. */
+/** The routes, with the caller attached; anything they throw past Elysia's own handler is still an OpenAI error. */
 async function routes(app: FrontDoorParts["app"], ctx: DoorContext): Promise<Response> {
+  attachCaller(ctx.forwarded, ctx.caller);
   try {
     return await app.handle(ctx.forwarded);
   } catch (err) {

@@ -36,6 +36,7 @@ export function modelDetail(ctx: ServerContext, id: string): ModelDetail {
     device: loaded ? loaded.device : spec.device,
     loaded: loaded !== undefined,
     state: state.state,
+    metadata: spec.metadata,
   };
   if (state.state === "downloading" && state.progress) {
     const p = state.progress;

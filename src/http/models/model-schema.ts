@@ -1,4 +1,5 @@
 import { Type, type Static } from "@sinclair/typebox";
+import { ModelMetadataSchema } from "../../registry/registry-entry.ts";
 
 /** GET /v1/models/{id}: OpenAI's Model object plus what this server knows about the entry. */
 export const ModelObjectSchema = Type.Object(
@@ -38,6 +39,8 @@ export const ModelDetailSchema = Type.Composite([
       Type.Object({ tensors_done: Type.Integer(), tensors_total: Type.Integer(), bytes_done: Type.Integer(), bytes_total: Type.Integer(), percent: Type.Union([Type.Number(), Type.Null()]) }),
     ),
     error: Type.Optional(Type.String()),
+    /** What the model's author states (the registry entry's `metadata`); the fields above are the server's own. */
+    metadata: Type.Union([ModelMetadataSchema, Type.Null()]),
     /** What the model is, once its files have been seen: onnx (an export, run as published) or the weights a graph was built from. */
     format: Type.Optional(Type.Union([Type.Literal("onnx"), Type.Literal("safetensors"), Type.Literal("pytorch"), Type.Literal("gguf")])),
     architecture: Type.Optional(Type.Union([Type.String(), Type.Null()])),

@@ -20,7 +20,8 @@ export function errorFrame(err: unknown): string {
   return `data: ${JSON.stringify(reported(err).toBody())}\n\n`;
 }
 
-function reported(err: unknown): ApiError {
+/** The error as the client will see it, noted on the request's observation (for answers that carry it inside). */
+export function reported(err: unknown): ApiError {
   const e = toApiError(err);
   currentObservation()?.noteError(e.code);
   return e;

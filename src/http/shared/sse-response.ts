@@ -8,12 +8,18 @@ export interface SseOptions {
   /** Called when the stream ends for any reason (done, failed, client gone), so nothing keeps generating. */
   onClose: () => void;
   headers?: Record<string, string>;
+  /**
+   * The Responses API's framing: each chunk goes out as `event: <its type>` with its `data:`, and the stream ends
+   * with its own last event instead of `data: [DONE]`.
+   */
+  namedEvents?: boolean;
 }
 
 /**
- * Server-Sent Events on a native ReadableStream: one `data: JSON` frame per chunk, `data: [DONE]` last. A
- * failure mid-stream becomes a `data: {"error": …}` frame (what OpenAI clients raise on) and the stream still
- * ends cleanly. When the reader cancels (client disconnected) the producer is told at once.
+ * Server-Sent Events on a native ReadableStream: one `data: JSON` frame per chunk, `data: [DONE]` last (or, with
+ * `namedEvents`, `event:` + `data:` frames and no terminator). A failure the chunks did not turn into a frame of
+ * their own becomes a `data: {"error": …}` frame (what OpenAI clients raise on) and the stream still ends
+ * cleanly. When the reader cancels (client disconnected) the producer is told at once.
  */
 export function sseResponse(chunks: AsyncIterable<unknown>, opts: SseOptions): Response {
   let ping: ReturnType<typeof setInterval> | null = null;
@@ -36,7 +42,7 @@ export function sseResponse(chunks: AsyncIterable<unknown>, opts: SseOptions): R
       try {
         for await (const chunk of chunks) {
           if (closed) break;
-          send(`data: ${JSON.stringify(chunk)}\n\n`);
+          send(frame(chunk, opts.namedEvents ?? false));
         }
       } catch (err) {
         send(errorFrame(err));
@@ -44,7 +50,7 @@ export function sseResponse(chunks: AsyncIterable<unknown>, opts: SseOptions): R
       stop();
       opts.onClose();
       if (!closed) {
-        send("data: [DONE]\n\n");
+        if (!opts.namedEvents) send("data: [DONE]\n\n");
         closed = true;
         try {
           controller.close();
@@ -69,4 +75,10 @@ export function sseResponse(chunks: AsyncIterable<unknown>, opts: SseOptions): R
       ...opts.headers,
     },
   });
+}
+
+/** One chunk's frame; a named event takes its name from the chunk's `type`. */
+function frame(chunk: unknown, named: boolean): string {
+  const data = `data: ${JSON.stringify(chunk)}\n\n`;
+  return named ? `event: ${(chunk as { type: string }).type}\n${data}` : data;
 }

@@ -1,6 +1,7 @@
 import type { LoadedModel } from "../../engine/model-pool.ts";
 import { invalidRequest } from "../shared/api-error.ts";
 import { templateMessages } from "../chat/chat-messages.ts";
+import { chatPromptIds } from "../chat/chat-prompt.ts";
 import type { ServerContext } from "../shared/server-context.ts";
 import type { DetokenizeRequest, DetokenizeResponse, TokenizeRequest, TokenizeResponse } from "./tokenize-schema.ts";
 
@@ -19,15 +20,7 @@ export async function handleTokenize(ctx: ServerContext, body: TokenizeRequest):
     if (model.kind !== "text-generation" || !model.tokenizer.chatTemplate) {
       throw invalidRequest(`Model '${body.model}' has no chat template; tokenize a 'prompt' instead.`, "messages", "model_not_chat_capable");
     }
-    const messages = templateMessages(body.messages);
-    let rendered: string;
-    try {
-      rendered = model.tokenizer.renderChat(messages, body.add_generation_prompt ?? true);
-    } catch (err) {
-      throw invalidRequest(`The chat template rejected these messages: ${(err as Error).message}`, "messages", "invalid_messages");
-    }
-    // As /v1/chat/completions: the template already wrote any BOS it wants.
-    tokens = model.tokenizer.encode(rendered, false);
+    tokens = chatPromptIds(model, templateMessages(body.messages), "messages", body.add_generation_prompt ?? true);
   } else {
     tokens = model.tokenizer.encode((body.prompt ?? body.text)!, body.add_special_tokens ?? true);
   }
