@@ -215,6 +215,8 @@ const ctx = useServer(async () => {
   const registry = writeRegistry(root, [
     { name: "good", path: good, device: "cpu" },
     { name: "hub-index", hf_repo: "hostile/index", device: "cpu" },
+    { name: "checkpoint-bnb4", path: good, device: "cpu", dtype: "bnb4" },
+    { name: "gguf-uint8", path: fixture("gpt2-f32.gguf"), device: "cpu", dtype: "uint8" },
     ...Object.entries(dirs).map(([name, dir]) => ({ name, path: dir, device: "cpu" })),
   ]);
   before = snapshot();
@@ -265,6 +267,16 @@ test("a hub repo's index naming a file outside the folder: 503 before any shard 
   expect(asked).toContain("hostile/index/model.safetensors.index.json");
   expect(asked.filter((f) => f.includes("escape") || /model-0000\d-of/.test(f))).toEqual([]);
   expect(fs.existsSync(path.join(root, "escape.safetensors"))).toBe(false);
+});
+
+test("a dtype the builder cannot honour (bnb4, uint8: not compute precisions of a built graph) is a clear 503 unsupported_dtype", async () => {
+  for (const [model, dtype, what] of [["checkpoint-bnb4", "bnb4", "a checkpoint"], ["gguf-uint8", "uint8", "a GGUF file"]] as const) {
+    const { status, body } = await complete(model);
+    expect(status).toBe(503);
+    expect(body.error.code).toBe("unsupported_dtype");
+    expect(body.error.message).toContain(`dtype ${dtype} cannot be built for ${what} yet`);
+    expect(body.error.message).toContain("fp32");
+  }
 });
 
 test("a second request retries and fails the same way, quickly", async () => {
