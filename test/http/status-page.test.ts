@@ -34,7 +34,7 @@ describe("the JSON document", () => {
 
   test("with a valid key: every model with its task and load state", async () => {
     const doc = (await (await get({ authorization: "Bearer secret-1" })).json()) as StatusDocument;
-    expect(doc.models!.map((m) => m.id)).toEqual(["test-gpt2", "test-chat", "test-embed"]);
+    expect(doc.models!.map((m) => m.id)).toEqual(["test-gpt2", "test-chat", "test-embed", "test-hermes", "test-llama3"]);
     expect(doc.models![2]).toEqual({ id: "test-embed", task: "embeddings", state: "not_loaded", loaded: false });
   });
 
