@@ -185,3 +185,25 @@ describe("tool_choice none and auto", () => {
     expect(free.choices[0]!.message.content!.length).toBeGreaterThan(0);
   });
 });
+
+describe("bad tools: 400 naming the field", () => {
+  const bad: [string, object, string][] = [
+    ["a tool_choice naming an unknown function", { tools: TOOLS, tool_choice: { type: "function", function: { name: "nope" } } }, "tool_choice.function.name"],
+    ["tool_choice required with an empty tools list", { tools: [], tool_choice: "required" }, "tool_choice"],
+    ["tool_choice required without tools", { tool_choice: "required" }, "tool_choice"],
+    ["a malformed tool_choice", { tools: TOOLS, tool_choice: { type: "function" } }, "tool_choice"],
+    ["tools not an array", { tools: { type: "function" } }, "tools"],
+    ["a tool that is not a function", { tools: [{ type: "retrieval" }] }, "tools[0].type"],
+    ["a function without a name", { tools: [WEATHER, { type: "function", function: { parameters: { type: "object" } } }] }, "tools[1].function.name"],
+    ["a function name twice", { tools: [WEATHER, WEATHER] }, "tools[1].function.name"],
+    ["parameters that are not an object schema", { tools: [{ type: "function", function: { name: "f", parameters: { type: "string" } } }] }, "tools[0].function.parameters.type"],
+    ["parameters we cannot enforce", { tools: [{ type: "function", function: { name: "f", parameters: { type: "object", properties: { x: { type: "number", maximum: 3 } } } } }] }, "tools[0].function.parameters.properties.x.maximum"],
+  ];
+  for (const [name, body, param] of bad) {
+    test(name, async () => {
+      const res = await fetch(`${ctx.server.url}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ model: "test-chat", messages: ASK, max_tokens: 5, ...body }) });
+      const json = (await res.json()) as { error: { param: string; type: string; code: string } };
+      expect({ status: res.status, param: json.error.param, type: json.error.type }).toEqual({ status: 400, param, type: "invalid_request_error" });
+    });
+  }
+});
