@@ -9,6 +9,8 @@ export interface BenchOptions {
   /** Single-stream measurements, alternating raw loop and server. */
   reps: number;
   naive: boolean;
+  /** The constrained-decoding table (per-step cost of structured output beside free decoding). */
+  constrained: boolean;
   /** Extra environment for the server and raw-loop processes (e.g. allocator settings). */
   env: Record<string, string>;
 }
@@ -18,6 +20,7 @@ export const BENCH_HELP = `bun run bench [flags]
   --concurrency 1,4,8,16  client counts for the load runs
   --naive-concurrency L   client counts for the naive baseline (default: same as --concurrency)
   --no-naive              skip the naive baseline
+  --no-constrained        skip the constrained-decoding table (structured output's per-step cost)
   --tokens N              output tokens per request (default 128)
   --prompt N              prompt tokens per request (default 128)
   --rounds N              requests per client, back to back (default 2; round 1 is a burst)
@@ -26,7 +29,7 @@ export const BENCH_HELP = `bun run bench [flags]
   --env KEY=VALUE         environment for the server and the raw loop, e.g. MIMALLOC_PURGE_DELAY=-1 (repeatable)`;
 
 export function parseBenchOptions(argv: string[]): BenchOptions {
-  const o: BenchOptions = { concurrency: [1, 4, 8, 16], naiveConcurrency: [], outputTokens: 128, promptTokens: 128, rounds: 2, threads: 0, reps: 3, naive: true, env: {} };
+  const o: BenchOptions = { concurrency: [1, 4, 8, 16], naiveConcurrency: [], outputTokens: 128, promptTokens: 128, rounds: 2, threads: 0, reps: 3, naive: true, constrained: true, env: {} };
   let naiveSet = false;
   const list = (v: string) => v.split(",").map((x) => positive(x));
   for (let i = 0; i < argv.length; i++) {
@@ -51,6 +54,9 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
         break;
       case "--no-naive":
         o.naive = false;
+        break;
+      case "--no-constrained":
+        o.constrained = false;
         break;
       case "--tokens":
         o.outputTokens = positive(value());
