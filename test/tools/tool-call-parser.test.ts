@@ -1,6 +1,7 @@
 import { expect, test } from "bun:test";
 import { ToolCallParser, type ToolParseEvent } from "../../src/engine/tools/tool-call-parser.ts";
 import type { ToolFamily } from "../../src/engine/tools/tool-family.ts";
+import { toolPlan } from "../../src/engine/tools/tool-plan.ts";
 
 /** Assembles events the way an OpenAI client assembles stream deltas. */
 function assemble(events: ToolParseEvent[]) {
@@ -16,9 +17,9 @@ function assemble(events: ToolParseEvent[]) {
   return { content, calls: calls.map(({ name, arguments: a }) => ({ name, arguments: a })) };
 }
 
-function parseSplit(family: ToolFamily, text: string, cuts: number[]) {
+function parseSplit(family: ToolFamily, text: string, cuts: number[], maxCalls?: number) {
   let n = 0;
-  const p = new ToolCallParser(family, () => `call_${n++}`);
+  const p = new ToolCallParser(family, () => `call_${n++}`, maxCalls);
   const events: ToolParseEvent[] = [];
   let at = 0;
   for (const c of [...cuts, text.length]) {
@@ -59,4 +60,33 @@ test("a call cut off keeps its partial arguments; an unnamed one is content", ()
   expect(parseSplit("hermes", '<tool_call>{"name": "f", "arguments": {"a": "hal', [])).toEqual({ content: "", calls: [{ name: "f", arguments: '{"a": "hal' }] });
   expect(parseSplit("hermes", '<tool_call>{"na', [])).toEqual({ content: '<tool_call>{"na', calls: [] });
   expect(parseSplit("hermes", '<tool_call>\n{"na', [5, 12])).toEqual({ content: '<tool_call>\n{"na', calls: [] });
+});
+
+test("parallel_tool_calls false: only the first call comes back, the rest dropped whole in every family", () => {
+  const two: [ToolFamily, string][] = [
+    ["hermes", 'Checking.<tool_call>\n{"name": "a", "arguments": {"x": 1}}\n</tool_call>\n<tool_call>\n{"name": "b", "arguments": {}}\n</tool_call>'],
+    ["llama3", '{"name": "a", "parameters": {"x": 1}}; {"name": "b", "parameters": {}}'],
+    ["mistral", '[TOOL_CALLS][{"name": "a", "arguments": {"x": 1}}, {"name": "b", "arguments": {}}]'],
+  ];
+  for (const [family, text] of two) {
+    const all = parseSplit(family, text, []);
+    expect(all.calls.map((c) => c.name)).toEqual(["a", "b"]);
+    for (const cuts of [[], [3, 17, 40], [text.length - 5]]) {
+      const first = parseSplit(family, text, cuts, 1);
+      expect(first.calls).toEqual([all.calls[0]!]);
+      expect(first.content).toBe(all.content);
+    }
+  }
+});
+
+test("the plan's parser honours parallel_tool_calls: false under auto, and reads every call otherwise", () => {
+  const tools = [{ type: "function", function: { name: "a", parameters: { type: "object", properties: {} } } }, { type: "function", function: { name: "b" } }];
+  const text = '<tool_call>\n{"name": "a", "arguments": {}}\n</tool_call>\n<tool_call>\n{"name": "b", "arguments": {}}\n</tool_call>';
+  const names = (parallel: boolean | undefined) => {
+    const parser = toolPlan(null, [], [], { tools, tool_choice: "auto", parallel_tool_calls: parallel })!.parser!();
+    return [...parser.feed(text), ...parser.finish()].flatMap((e) => (e.type === "call" ? [e.name] : []));
+  };
+  expect(names(undefined)).toEqual(["a", "b"]);
+  expect(names(true)).toEqual(["a", "b"]);
+  expect(names(false)).toEqual(["a"]);
 });

@@ -36,9 +36,14 @@ export class ToolCallParser {
   private heldMarker = "";
   private readonly events: ToolParseEvent[] = [];
 
+  /**
+   * `maxCalls`: calls past it are dropped whole (parallel_tool_calls false under auto, where the output is not
+   * constrained to one call: the first is the answer, as vLLM and OpenAI return it).
+   */
   constructor(
     private readonly family: ToolFamily,
     private readonly makeId: () => string = newCallId,
+    private readonly maxCalls = Number.POSITIVE_INFINITY,
   ) {}
 
   get callCount(): number {
@@ -194,9 +199,16 @@ export class ToolCallParser {
   }
 
   private started = new WeakSet<CallObjectScanner>();
+  private dropped = new WeakSet<CallObjectScanner>();
 
   private emitCall(s: CallObjectScanner): void {
+    if (this.dropped.has(s)) return;
     if (!this.started.has(s)) {
+      if (this.calls >= this.maxCalls) {
+        this.dropped.add(s);
+        this.heldMarker = "";
+        return;
+      }
       this.started.add(s);
       this.heldMarker = "";
       this.events.push({ type: "call", index: this.calls, id: this.makeId(), name: s.name! });

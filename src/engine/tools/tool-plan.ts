@@ -1,6 +1,6 @@
 import type { GrammarSpec } from "../grammar/grammar-spec.ts";
 import { toolCallGrammar } from "./tool-call-grammar.ts";
-import { ToolCallParser } from "./tool-call-parser.ts";
+import { newCallId, ToolCallParser } from "./tool-call-parser.ts";
 import { toolRequest, type ToolRequest } from "./tool-definitions.ts";
 import { toolFamily, type ToolFamily } from "./tool-family.ts";
 import { renderTools, type ToolHistoryMessage, type ToolRendering } from "./tool-prompt.ts";
@@ -38,7 +38,7 @@ export function toolPlan(
     tools,
     rendering: renderTools(template, history, tools),
     grammar: toolCallGrammar(family, tools),
-    parser: tools.choice.kind === "none" ? null : () => new ToolCallParser(family),
+    parser: tools.choice.kind === "none" ? null : () => new ToolCallParser(family, newCallId, tools.parallel ? Number.POSITIVE_INFINITY : 1),
     callsFinishReason: tools.choice.kind === "function" ? "stop" : "tool_calls",
   };
 }
