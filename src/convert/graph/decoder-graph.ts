@@ -4,16 +4,19 @@
  * placed pre or post, the MLP activations and SwiGLU, biases, q/k norms, per-layer attention windows, grouped-query
  * attention, tied or separate heads, the attention scale. How the graph meets the engine is the layout's business.
  */
+import type { WeightPrecision } from "../compute-dtype.ts";
 import { W, type DecoderArchitecture, type WeightTensor } from "../decoder-architecture.ts";
 import { checkArchitecture, checkDecoderWeights } from "../decoder-weight-shapes.ts";
 import { GraphBuilder, type ModelProto, type Value } from "../onnx/graph-builder.ts";
 import type { DecoderLayout } from "./decoder-layout.ts";
-import { attention, geluErf, geluTanh, layerNorm, lmHead, mergeHeads, repeatKv, rmsNorm, silu } from "./layers.ts";
+import { geluErf, geluTanh, layerNorm, mergeHeads, rmsNorm, silu } from "./layers.ts";
 import { applyRotary, rotaryTables, type RotarySpec, type RotaryTables } from "./rotary.ts";
 import { WeightInitializers } from "./weight-initializers.ts";
 
 export interface DecoderGraphOptions {
   layout: DecoderLayout;
+  /** Float32 or MatMulNBits linear layers and head (default float32). */
+  precision?: WeightPrecision;
   /** Extra metadata_props (the builder records its version and the source checkpoint's identity here). */
   metadata?: Readonly<Record<string, string>>;
 }
@@ -23,8 +26,8 @@ export function decoderGraph(a: DecoderArchitecture, weights: ReadonlyMap<string
   checkDecoderWeights(a, weights);
   const { hiddenSize: E, heads: H, kvHeads: KV, headDim: D } = a;
   const b = new GraphBuilder(a.name);
-  const w = new WeightInitializers(b, weights);
-  const io = opts.layout.begin(b, { layers: a.layers, kvHeads: KV, headDim: D, vocabSize: a.vocabSize });
+  const w = new WeightInitializers(b, weights, opts.precision);
+  const io = opts.layout.begin(b, { layers: a.layers, heads: H, kvHeads: KV, headDim: D, vocabSize: a.vocabSize });
 
   const norm = (name: (p: "weight" | "bias") => string, x: Value) =>
     a.norm.kind === "layernorm"
@@ -48,24 +51,22 @@ export function decoderGraph(a: DecoderArchitecture, weights: ReadonlyMap<string
 
   const selfAttention = (i: number, h: Value): Value => {
     const names = [W.q(i, "weight"), W.k(i, "weight"), W.v(i, "weight")];
-    let qkv = b.matmul(h, w.matmul(names, `layers.${i}.attn.qkv.weight`));
+    let qkv = w.linear(h, names, `layers.${i}.attn.qkv.weight`);
     if (a.bias.qkv) qkv = b.add(qkv, w.concatenated([W.q(i, "bias"), W.k(i, "bias"), W.v(i, "bias")], `layers.${i}.attn.qkv.bias`));
     const [q, k, v] = b.splitSizes(qkv, [H * D, KV * D, KV * D], -1) as [Value, Value, Value];
     const query = heads(q, H, a.qkNorm ? W.qNorm(i) : null);
     const key = heads(k, KV, a.qkNorm ? W.kNorm(i) : null);
     const value = b.transpose(b.reshape(v, [0, 0, KV, D]), [0, 2, 1, 3]);
-    const { keys, values } = io.cache(i, key, value);
-    const groups = H / KV;
-    const att = attention(b, query, repeatKv(b, keys, KV, groups, D), repeatKv(b, values, KV, groups, D), io.mask(a.window[i] ?? null), a.attentionScale);
-    return withBias(b.matmul(mergeHeads(b, att, H, D), w.matmul([W.o(i, "weight")])), W.o(i, "bias"), a.bias.attnOut);
+    const att = io.attention({ layer: i, query, key, value, window: a.window[i] ?? null, scale: a.attentionScale });
+    return withBias(w.linear(mergeHeads(b, att, H, D), [W.o(i, "weight")]), W.o(i, "bias"), a.bias.attnOut);
   };
 
   const mlp = (i: number, h: Value): Value => {
-    const up = withBias(b.matmul(h, w.matmul([W.up(i, "weight")])), W.up(i, "bias"), a.bias.mlp);
+    const up = withBias(w.linear(h, [W.up(i, "weight")]), W.up(i, "bias"), a.bias.mlp);
     let act: Value;
     switch (a.mlp) {
       case "swiglu":
-        act = b.mul(silu(b, b.matmul(h, w.matmul([W.gate(i)]))), up);
+        act = b.mul(silu(b, w.linear(h, [W.gate(i)])), up);
         break;
       case "gelu_tanh":
         act = geluTanh(b, up);
@@ -77,7 +78,7 @@ export function decoderGraph(a: DecoderArchitecture, weights: ReadonlyMap<string
         act = b.relu(up);
         break;
     }
-    return withBias(b.matmul(act, w.matmul([W.down(i, "weight")])), W.down(i, "bias"), a.bias.mlp);
+    return withBias(w.linear(act, [W.down(i, "weight")]), W.down(i, "bias"), a.bias.mlp);
   };
 
   for (let i = 0; i < a.layers; i++) {
@@ -94,7 +95,6 @@ export function decoderGraph(a: DecoderArchitecture, weights: ReadonlyMap<string
   }
 
   const hidden = norm(W.finalNorm, io.keptPositions(x));
-  const head = a.tiedEmbeddings ? embedding : w.asStored(W.lmHead);
-  io.logits(lmHead(b, hidden, head, E, a.vocabSize));
-  return b.toModel({ "gpt3dev_api.architecture": a.name, "gpt3dev_api.layout": opts.layout.name, ...opts.metadata });
+  io.logits(w.head(hidden, a.tiedEmbeddings ? W.tokenEmbedding : W.lmHead, E, a.vocabSize));
+  return b.toModel({ "gpt3dev_api.architecture": a.name, "gpt3dev_api.layout": opts.layout.name, ...opts.layout.metadata, ...opts.metadata });
 }
