@@ -36,19 +36,13 @@ export class OwnedKvGraph {
   readonly vocab: number;
   /** Positions are computed in the graph from past_lengths: any row can share a batch. */
   readonly hasPositionIds = true;
-  private readonly newKeyNames: string[] = [];
-  private readonly newValueNames: string[] = [];
-  private readonly cacheKeyNames: string[] = [];
-  private readonly cacheValueNames: string[] = [];
-  /** Decode feeds (input_ids, past_lengths) by batch size, refilled every step. */
-  private readonly rowFeeds = new Map<number, { ids: Int32Array; lengths: Int32Array; idsT: ort.Tensor; lengthsT: ort.Tensor }>();
-  /** The feeds object, reused: each run's tensors are set on it before the run. */
-  private readonly feeds: Record<string, ort.Tensor> = {};
-  /** Cache views by (first, count), valid while the buffers' generation does not change. */
-  private views = new Map<string, ort.Tensor[]>();
-  private viewsOf: { kv: KvBuffers; generation: number } | null = null;
+  readonly newKeyNames: string[] = [];
+  readonly newValueNames: string[] = [];
+  readonly cacheKeyNames: string[] = [];
+  readonly cacheValueNames: string[] = [];
+  /** [1, kvHeads, 0, headDim]: what a prompt's first chunk reads. */
+  readonly emptyCache: ort.Tensor;
   private readonly keepTensors = new Map<number, ort.Tensor>();
-  private readonly emptyCache: ort.Tensor;
 
   constructor(readonly session: ort.InferenceSession) {
     const inputs = new Set(session.inputNames);
@@ -78,44 +72,54 @@ export class OwnedKvGraph {
     this.emptyCache = new ort.Tensor("float32", new Float32Array(0), [1, heads, 0, dim]);
   }
 
+  /** One-token pass: proves the graph runs and returns the logits width. */
+  async warmUp(): Promise<number> {
+    const r = await this.forward({ kv: this.newBuffers({ chunk: 8, maxPositions: 8 }), first: 0, count: 1, steps: 1, tokens: [0], keep: 1, fresh: true });
+    if (r.logits.length !== this.vocab) throw new Error(`the graph returned ${r.logits.length} logits for one position of a ${this.vocab}-token vocabulary`);
+    return this.vocab;
+  }
+
   newBuffers(options: KvBufferOptions): KvBuffers {
     return new KvBuffers({ layers: this.layers, kvHeads: this.kvHeads, headDim: this.headDim }, options);
   }
 
-  /** One pass over rows of `kv`; their new K/V rows are written in place and the rows advance by `steps`. */
-  async forward(a: OwnedForwardArgs): Promise<OwnedForwardResult> {
+  /**
+   * One pass over rows of `kv`; their new K/V rows are written in place and the rows advance by `steps`. `feeds`:
+   * the caller's reusable input tensors (one set per batch loop: two loops may run on one graph at once).
+   */
+  async forward(a: OwnedForwardArgs, feeds: OwnedKvFeeds = new OwnedKvFeeds()): Promise<OwnedForwardResult> {
     const { kv, first, count, steps } = a;
-    const feeds = this.feeds;
+    const inputs = feeds.inputs;
     if (steps === 1) {
       // int64 written as two 32-bit halves (little-endian; ids and lengths are small and non-negative)
-      const f = this.decodeFeeds(count);
+      const f = feeds.decode(count);
       for (let b = 0; b < count; b++) {
         f.ids[2 * b] = a.tokens[b]!;
         f.lengths[2 * b] = a.fresh ? 0 : kv.length(first + b);
       }
-      feeds.input_ids = f.idsT;
-      feeds.past_lengths = f.lengthsT;
+      inputs.input_ids = f.idsT;
+      inputs.past_lengths = f.lengthsT;
     } else {
       const ids = new BigInt64Array(count * steps);
       for (let i = 0; i < ids.length; i++) ids[i] = BigInt(a.tokens[i]!);
-      feeds.input_ids = new ort.Tensor("int64", ids, [count, steps]);
-      feeds.past_lengths = new ort.Tensor("int64", BigInt64Array.from({ length: count }, (_, b) => BigInt(a.fresh ? 0 : kv.length(first + b))), [count]);
+      inputs.input_ids = new ort.Tensor("int64", ids, [count, steps]);
+      inputs.past_lengths = new ort.Tensor("int64", BigInt64Array.from({ length: count }, (_, b) => BigInt(a.fresh ? 0 : kv.length(first + b))), [count]);
     }
-    feeds.num_logits_to_keep = this.keepTensor(a.keep);
+    inputs.num_logits_to_keep = this.keepTensor(a.keep);
     if (a.fresh) {
       if (count !== 1) throw new Error("a fresh prompt chunk runs one row at a time");
       for (let l = 0; l < this.layers; l++) {
-        feeds[this.cacheKeyNames[l]!] = this.emptyCache;
-        feeds[this.cacheValueNames[l]!] = this.emptyCache;
+        inputs[this.cacheKeyNames[l]!] = this.emptyCache;
+        inputs[this.cacheValueNames[l]!] = this.emptyCache;
       }
     } else {
-      const views = this.cacheViews(kv, first, count);
+      const views = feeds.views(kv, first, count, this.layers);
       for (let l = 0; l < this.layers; l++) {
-        feeds[this.cacheKeyNames[l]!] = views[2 * l]!;
-        feeds[this.cacheValueNames[l]!] = views[2 * l + 1]!;
+        inputs[this.cacheKeyNames[l]!] = views[2 * l]!;
+        inputs[this.cacheValueNames[l]!] = views[2 * l + 1]!;
       }
     }
-    const out = await this.session.run(feeds);
+    const out = await this.session.run(inputs);
     kv.reserve(first + count, (a.fresh ? 0 : kv.longest(first, count)) + steps);
     for (let l = 0; l < this.layers; l++) {
       kv.write(l, out[this.newKeyNames[l]!]!.data as Float32Array, out[this.newValueNames[l]!]!.data as Float32Array, first, count, steps);
@@ -125,39 +129,51 @@ export class OwnedKvGraph {
     return { logits: logits.data as Float32Array, vocab: this.vocab, kept: logits.dims[1]! };
   }
 
-  private decodeFeeds(count: number) {
-    let f = this.rowFeeds.get(count);
-    if (!f) {
-      const ids = new BigInt64Array(count);
-      const lengths = new BigInt64Array(count);
-      f = { ids: new Int32Array(ids.buffer), lengths: new Int32Array(lengths.buffer), idsT: new ort.Tensor("int64", ids, [count, 1]), lengthsT: new ort.Tensor("int64", lengths, [count]) };
-      this.rowFeeds.set(count, f);
-    }
-    return f;
-  }
-
   private keepTensor(keep: number): ort.Tensor {
     let t = this.keepTensors.get(keep);
     if (!t) this.keepTensors.set(keep, (t = new ort.Tensor("int64", BigInt64Array.of(BigInt(keep)), [])));
     return t;
   }
+}
+
+/**
+ * One caller's reusable inputs: decode-step input_ids / past_lengths by batch size (refilled in place) and tensors
+ * over cache views by (first, count), rebuilt only when the buffers are reallocated.
+ */
+export class OwnedKvFeeds {
+  /** The feeds object, reused: each run's tensors are set on it before the run. */
+  readonly inputs: Record<string, ort.Tensor> = {};
+  private readonly rows = new Map<number, { ids: Int32Array; lengths: Int32Array; idsT: ort.Tensor; lengthsT: ort.Tensor }>();
+  private cached = new Map<string, ort.Tensor[]>();
+  private cachedFor: { kv: KvBuffers; generation: number } | null = null;
+
+  decode(count: number) {
+    let f = this.rows.get(count);
+    if (!f) {
+      const ids = new BigInt64Array(count);
+      const lengths = new BigInt64Array(count);
+      f = { ids: new Int32Array(ids.buffer), lengths: new Int32Array(lengths.buffer), idsT: new ort.Tensor("int64", ids, [count, 1]), lengthsT: new ort.Tensor("int64", lengths, [count]) };
+      this.rows.set(count, f);
+    }
+    return f;
+  }
 
   /** Tensors over rows [first, first + count) of every layer's buffers (key, value alternating), zero-copy. */
-  private cacheViews(kv: KvBuffers, first: number, count: number): ort.Tensor[] {
-    if (this.viewsOf?.kv !== kv || this.viewsOf.generation !== kv.generation) {
-      this.views = new Map();
-      this.viewsOf = { kv, generation: kv.generation };
+  views(kv: KvBuffers, first: number, count: number, layers: number): ort.Tensor[] {
+    if (this.cachedFor?.kv !== kv || this.cachedFor.generation !== kv.generation) {
+      this.cached = new Map();
+      this.cachedFor = { kv, generation: kv.generation };
     }
     const key = `${first}:${count}`;
-    let v = this.views.get(key);
+    let v = this.cached.get(key);
     if (!v) {
       v = [];
       const dims = kv.viewDims(count);
-      for (let l = 0; l < this.layers; l++) {
+      for (let l = 0; l < layers; l++) {
         v.push(new ort.Tensor("float32", kv.view(l, "key", first, count), dims));
         v.push(new ort.Tensor("float32", kv.view(l, "value", first, count), dims));
       }
-      this.views.set(key, v);
+      this.cached.set(key, v);
     }
     return v;
   }
