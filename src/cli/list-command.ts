@@ -23,11 +23,14 @@ export async function runList(settings: Settings, env: Record<string, string | u
 }
 
 function sourceLabel(spec: ModelSpec): string {
-  return spec.source.kind === "hub" ? `hf:${spec.source.repo}@${spec.source.revision}` : `path:${spec.source.path}`;
+  if (spec.source.kind === "local") return `path:${spec.source.path}`;
+  const { repo, revision, gguf } = spec.source;
+  const which = gguf ? ("file" in gguf ? `/${gguf.file}` : `:${gguf.quant}`) : "";
+  return `hf:${repo}${which}@${revision}`;
 }
 
 /** yes / no for hub models; local for `path` entries (flagged when the folder is gone). */
 function cachedLabel(spec: ModelSpec, cacheDir: string): string {
   if (spec.source.kind === "local") return existsSync(spec.source.path) ? "local" : "local (missing)";
-  return cachedHubModelDir({ repo: spec.source.repo, revision: spec.source.revision, dtype: spec.dtype, task: spec.task }, cacheDir) ? "yes" : "no";
+  return cachedHubModelDir({ repo: spec.source.repo, revision: spec.source.revision, dtype: spec.dtype, task: spec.task, gguf: spec.source.gguf }, cacheDir) ? "yes" : "no";
 }

@@ -51,7 +51,7 @@ async function pullOne(spec: ModelSpec, hub: HubSettings, io: CliOutput): Promis
   try {
     const files = await resolveModelFiles(spec, hub, { log: io.err });
     await readModelConfig(files.dir, spec, files.origin);
-    const built = files.origin === "built" ? `, built from its ${files.about.format} checkpoint` : "";
+    const built = files.origin === "built" ? `, built from its ${files.about.format === "gguf" ? "GGUF file" : `${files.about.format} checkpoint`}` : "";
     io.out(`${spec.id}: ready (${repo}@${revision}, ${spec.dtype}${built}) in ${files.dir}`);
     return true;
   } catch (err) {

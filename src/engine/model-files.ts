@@ -1,12 +1,15 @@
 import { existsSync, statSync } from "node:fs";
-import { join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { MODEL_FILE, type BuildProgress } from "../convert/build-decoder.ts";
 import { CONFIG_FILE } from "../convert/architectures/config-fields.ts";
+import { ggufShardPaths } from "../convert/gguf/gguf-split.ts";
 import { WEIGHT_FILE_NAMES } from "../convert/readers/open-tensor-source.ts";
 import type { ModelSpec } from "../registry/registry-entry.ts";
 import { checkpointBuildJob } from "./build/checkpoint-build.ts";
-import { ensureBuilt } from "./build/ensure-built.ts";
+import { ensureBuilt, type BuildJob } from "./build/ensure-built.ts";
+import { ggufBuildJob } from "./build/gguf-build.ts";
 import { ModelUnavailable } from "./engine-errors.ts";
+import { ggufMarkerKey } from "./hub/cache-layout.ts";
 import type { MarkerFile } from "./hub/completion-marker.ts";
 import { fetchHubSource } from "./hub/fetch-hub-model.ts";
 import type { DownloadProgress, HubSettings } from "./hub/hub-types.ts";
@@ -22,7 +25,7 @@ export interface ModelFiles {
   dir: string;
   /** The graph to run. */
   onnxFile: string;
-  /** export: an ONNX export, run as published; built: a graph this server built from a checkpoint's weights. */
+  /** export: an ONNX export, run as published; built: a graph this server built from a checkpoint's or GGUF file's weights. */
   origin: "export" | "built";
   about: ModelAbout;
 }
@@ -37,10 +40,12 @@ export interface ResolveListeners {
 
 /** Where an entry's files are and what they are, before anything is built. */
 interface LocatedModel {
-  kind: "onnx" | "checkpoint";
+  kind: "onnx" | "checkpoint" | "gguf";
   dir: string;
   /** A download's marker files (sizes and hashes); null for a local folder. */
   recorded: readonly MarkerFile[] | null;
+  /** GGUF: the shards relative to `dir`, in order. */
+  ggufFiles?: string[];
 }
 
 /**
@@ -51,21 +56,29 @@ export async function resolveModelFiles(spec: ModelSpec, hub: HubSettings, liste
   const located = await locateModel(spec, hub, listeners);
   if (located.kind === "onnx") return exportFiles(spec, located.dir);
   if (spec.task === "embeddings") {
-    throw unavailable(spec, `embeddings models are served from ONNX exports, and ${located.dir} holds a checkpoint (no ${onnxFileName(spec.dtype)})`);
+    throw unavailable(spec, `embeddings models are served from ONNX exports, and ${located.dir} holds a ${located.kind === "gguf" ? "GGUF model" : "checkpoint"} (no ${onnxFileName(spec.dtype)})`);
   }
-  const job = await checkpointBuildJob(spec, located.dir, located.recorded, hub.cacheDir);
+  const job: BuildJob = located.kind === "gguf"
+    ? ggufBuildJob(spec, located.dir, located.ggufFiles!, located.recorded, hub.cacheDir, spec.source.kind === "hub" && spec.source.gguf ? ggufMarkerKey(spec.source.gguf) : null)
+    : await checkpointBuildJob(spec, located.dir, located.recorded, hub.cacheDir);
   const record = await ensureBuilt(job, { onProgress: listeners.onBuild, log: listeners.log });
-  return { dir: located.dir, onnxFile: join(job.dir, MODEL_FILE), origin: "built", about: record.about };
+  // A GGUF build is a whole model folder (its tokenizer comes from the metadata); a checkpoint's tokenizer stays in its folder.
+  return { dir: located.kind === "gguf" ? job.dir : located.dir, onnxFile: join(job.dir, MODEL_FILE), origin: "built", about: record.about };
 }
 
 async function locateModel(spec: ModelSpec, hub: HubSettings, listeners: ResolveListeners): Promise<LocatedModel> {
   if (spec.source.kind === "hub") {
-    const { repo, revision } = spec.source;
-    const got = await fetchHubSource({ repo, revision, dtype: spec.dtype, task: spec.task }, hub, listeners.onDownload, { log: listeners.log });
-    return { kind: got.kind === "onnx" ? "onnx" : "checkpoint", dir: got.dir, recorded: got.files };
+    const { repo, revision, gguf } = spec.source;
+    const got = await fetchHubSource({ repo, revision, dtype: spec.dtype, task: spec.task, gguf }, hub, listeners.onDownload, { log: listeners.log });
+    if (got.kind === "gguf") return { kind: "gguf", dir: got.dir, recorded: got.files, ggufFiles: got.files.map((f) => f.path) };
+    return { kind: got.kind, dir: got.dir, recorded: got.files };
   }
   const dir = spec.source.path;
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw unavailable(spec, `its folder ${dir} does not exist`);
+  if (/\.gguf$/i.test(dir) && existsSync(dir) && statSync(dir).isFile()) {
+    // Any shard of a split model names all of it; a missing shard is the converter's error, naming it.
+    return { kind: "gguf", dir: dirname(dir), recorded: null, ggufFiles: ggufShardPaths(dir).map((p) => basename(p)) };
+  }
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw unavailable(spec, `${/\.gguf$/i.test(dir) ? "its GGUF file" : "its folder"} ${dir} does not exist`);
   if (findOnnxFile(dir, spec.dtype)) return { kind: "onnx", dir, recorded: null };
   if (existsSync(join(dir, CONFIG_FILE)) && WEIGHT_FILE_NAMES.some((f) => existsSync(join(dir, f)))) return { kind: "checkpoint", dir, recorded: null };
   throw unavailable(spec, `no ${onnxFileName(spec.dtype)} for dtype ${spec.dtype} and no checkpoint (${CONFIG_FILE} with ${WEIGHT_FILE_NAMES.join(", ")}) in ${dir}`);

@@ -76,7 +76,14 @@ function validateEntry(file: string, raw: unknown, i: number): RegistryEntryInpu
   }
   const entry = raw as RegistryEntryInput;
   if (!entry.hf_repo === !entry.path) throw new ConfigError(`${file}: ${label}: give exactly one of 'hf_repo' or 'path'`);
-  if (entry.hf_repo && !/^[\w.-]+(\/[\w.-]+)?$/.test(entry.hf_repo)) throw new ConfigError(`${file}: ${label}: field 'hf_repo': '${entry.hf_repo}' is not a repo id like owner/name`);
+  if (entry.hf_repo && !/^[\w.-]+(\/[\w.-]+)?(:[\w.-]+)?$/.test(entry.hf_repo)) {
+    throw new ConfigError(`${file}: ${label}: field 'hf_repo': '${entry.hf_repo}' is not a repo id like owner/name (or owner/name:Q4_K_M for a GGUF repo)`);
+  }
+  if (entry.file !== undefined) {
+    if (!entry.hf_repo) throw new ConfigError(`${file}: ${label}: field 'file': only with 'hf_repo' (a local GGUF file is given as 'path')`);
+    if (entry.hf_repo.includes(":")) throw new ConfigError(`${file}: ${label}: field 'file': give either 'file' or a quantization in 'hf_repo' (${entry.hf_repo}), not both`);
+    if (!isRepoGgufPath(entry.file)) throw new ConfigError(`${file}: ${label}: field 'file': '${entry.file}' is not the path of a .gguf file inside the repo`);
+  }
   if (entry.description !== undefined && entry.metadata?.description !== undefined) {
     throw new ConfigError(`${file}: ${label}: field 'description': give the description once, as 'description' or as 'metadata.description'`);
   }
@@ -84,6 +91,11 @@ function validateEntry(file: string, raw: unknown, i: number): RegistryEntryInpu
     throw new ConfigError(`${file}: ${label}: field '${entry.pooling !== undefined ? "pooling" : "normalize"}': only for task: embeddings`);
   }
   return entry;
+}
+
+/** A relative path inside a repo, ending in .gguf: no `..`, no absolute or backslash paths. */
+function isRepoGgufPath(path: string): boolean {
+  return /\.gguf$/i.test(path) && !path.startsWith("/") && !/[\\\0]/.test(path) && !path.split("/").some((p) => p === "" || p === "." || p === "..");
 }
 
 /** "expected one of fp32, fp16, …" for a union of literals, which TypeBox reports only as "union value". */
@@ -96,7 +108,7 @@ function allowedValues(schema: unknown): string | null {
 function toSpec(e: RegistryEntryInput, settings: Settings, baseDir: string | null, builtin: boolean): ModelSpec {
   const source: ModelSpec["source"] = e.path
     ? { kind: "local", path: isAbsolute(e.path) || !baseDir ? resolve(e.path) : resolve(baseDir, e.path) }
-    : { kind: "hub", repo: e.hf_repo!, revision: e.revision ?? "main" };
+    : hubSource(e.hf_repo!, e.revision ?? "main", e.file);
   return {
     id: e.name,
     source,
@@ -109,10 +121,18 @@ function toSpec(e: RegistryEntryInput, settings: Settings, baseDir: string | nul
     modelType: e.model_type ?? null,
     pooling: e.pooling ?? "mean",
     normalize: e.normalize ?? true,
-    ownedBy: e.owned_by ?? (e.hf_repo ? e.hf_repo.split("/")[0]! : "local"),
+    ownedBy: e.owned_by ?? (e.hf_repo ? e.hf_repo.split("/")[0]!.split(":")[0]! : "local"),
     builtin,
     metadata: metadataOf(e),
   };
+}
+
+/** `owner/name:Q4_K_M` → the repo and a quantization to pick; `file` → that GGUF file. */
+function hubSource(hfRepo: string, revision: string, file: string | undefined): ModelSpec["source"] {
+  const [repo, quant] = hfRepo.split(":") as [string, string | undefined];
+  if (file !== undefined) return { kind: "hub", repo, revision, gguf: { file } };
+  if (quant !== undefined) return { kind: "hub", repo, revision, gguf: { quant } };
+  return { kind: "hub", repo, revision };
 }
 
 /** `description` is shorthand for `metadata.description`; an entry with neither has no metadata. */

@@ -41,7 +41,10 @@ export function modelDtype(dtype: ModelDtype | (typeof TORCH_DTYPE_NAMES)[number
 export const RegistryEntrySchema = Type.Object(
   {
     name: Type.String({ minLength: 1, maxLength: 256 }),
+    /** owner/name, or owner/name:QUANT to serve the repo's GGUF file of that quantization (e.g. :Q4_K_M). */
     hf_repo: Type.Optional(Type.String({ minLength: 1 })),
+    /** With hf_repo: the GGUF file of the repo to serve (any shard of a split model names all of it). */
+    file: Type.Optional(Type.String({ minLength: 1, maxLength: 1000 })),
     path: Type.Optional(Type.String({ minLength: 1 })),
     revision: Type.Optional(Type.String({ minLength: 1 })),
     dtype: Type.Optional(Type.Union([...MODEL_DTYPES, ...TORCH_DTYPE_NAMES].map((d) => Type.Literal(d)))),
@@ -65,10 +68,14 @@ export type RegistryEntryInput = Static<typeof RegistryEntrySchema>;
 export type ModelTask = "text-generation" | "embeddings";
 export type DeviceRequest = "auto" | "cpu" | "cuda";
 
+/** Which GGUF model of a hub repo to serve: a named file, or the one file (or split set) of a quantization. */
+export type GgufSelection = { file: string } | { quant: string };
+
 /** A registry entry with every default applied and local paths made absolute. */
 export interface ModelSpec {
   id: string;
-  source: { kind: "hub"; repo: string; revision: string } | { kind: "local"; path: string };
+  /** A local `path` is a model folder or a .gguf file; a hub repo with `gguf` set serves that GGUF model. */
+  source: { kind: "hub"; repo: string; revision: string; gguf?: GgufSelection } | { kind: "local"; path: string };
   dtype: ModelDtype;
   device: DeviceRequest;
   /** From the entry only; the model config and the server default are applied at load. */

@@ -1,7 +1,8 @@
 /**
  * Hostile checkpoints through the real server: a truncated file, a header length or tensor offsets beyond the
  * file, an unknown dtype, shapes that do not match the config, absurd config sizes, weight_map names that leave
- * the folder, a pickle that calls a function — locally and (the index) from a hub. Each fails only its model's
+ * the folder, a pickle that calls a function, GGUF headers with counts no file could hold or tensors past the end —
+ * locally and (the index) from a hub. Each fails only its model's
  * load, with a 503 naming the file and the problem, without the server's memory growing by what the file claims,
  * and with nothing written outside the model cache; a good model keeps serving throughout.
  */
@@ -9,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { zipStored } from "../../scripts/checkpoints/zip-writer.ts";
+import { fixture } from "../gguf/helpers/fixtures.ts";
 import { startFakeHub, type FakeHub } from "../helpers/fake-hub.ts";
 import { useServer } from "../helpers/start-server.ts";
 import { rssBytes } from "../hardening/server-memory.ts";
@@ -157,6 +159,39 @@ const CASES: Record<string, HostileCase> = {
   },
 };
 
+/** A GGUF fixture copied under `name` with `edit` applied to its bytes. */
+function gguf(from: string, name: string, edit: (bytes: Buffer) => Buffer): string {
+  fs.mkdirSync(models, { recursive: true });
+  const file = path.join(models, name);
+  fs.writeFileSync(file, edit(fs.readFileSync(fixture(from))));
+  return file;
+}
+const setU64 = (offset: number, value: bigint) => (bytes: Buffer) => {
+  bytes.writeBigUInt64LE(value, offset);
+  return bytes;
+};
+
+Object.assign(CASES, {
+  "gguf-tensor-count": {
+    make: () => gguf("gpt2-f32.gguf", "gguf-tensor-count.gguf", setU64(8, 1n << 40n)),
+    code: "checkpoint_invalid",
+    file: "gguf-tensor-count.gguf",
+    message: /tensor count 1099511627776 cannot fit/,
+  },
+  "gguf-metadata-count": {
+    make: () => gguf("gpt2-f32.gguf", "gguf-metadata-count.gguf", setU64(16, 1n << 50n)),
+    code: "checkpoint_invalid",
+    file: "gguf-metadata-count.gguf",
+    message: /metadata count 1125899906842624 cannot fit/,
+  },
+  "gguf-past-the-end": {
+    make: () => gguf("tiny-llama-256-Q4_K_M.gguf", "gguf-past-the-end.gguf", (b) => b.subarray(0, Math.floor(b.length * 0.6))),
+    code: "checkpoint_invalid",
+    file: "gguf-past-the-end.gguf",
+    message: /tensor \S+ \(\d+ bytes at data offset \d+\) lies past the end of the file/,
+  },
+} satisfies Record<string, HostileCase>);
+
 /** A GPT-2 checkpoint on a hub whose index names a shard outside the repo folder. */
 const hubRepo = copy("ckpt-llama", "hub-repo");
 editJson(path.join(hubRepo, "model.safetensors.index.json"), (i) => (i.weight_map["model.norm.weight"] = "../../../escape.safetensors"));
@@ -180,6 +215,8 @@ const ctx = useServer(async () => {
   const registry = writeRegistry(root, [
     { name: "good", path: good, device: "cpu" },
     { name: "hub-index", hf_repo: "hostile/index", device: "cpu" },
+    { name: "checkpoint-bnb4", path: good, device: "cpu", dtype: "bnb4" },
+    { name: "gguf-uint8", path: fixture("gpt2-f32.gguf"), device: "cpu", dtype: "uint8" },
     ...Object.entries(dirs).map(([name, dir]) => ({ name, path: dir, device: "cpu" })),
   ]);
   before = snapshot();
@@ -230,6 +267,16 @@ test("a hub repo's index naming a file outside the folder: 503 before any shard 
   expect(asked).toContain("hostile/index/model.safetensors.index.json");
   expect(asked.filter((f) => f.includes("escape") || /model-0000\d-of/.test(f))).toEqual([]);
   expect(fs.existsSync(path.join(root, "escape.safetensors"))).toBe(false);
+});
+
+test("a dtype the builder cannot honour (bnb4, uint8: not compute precisions of a built graph) is a clear 503 unsupported_dtype", async () => {
+  for (const [model, dtype, what] of [["checkpoint-bnb4", "bnb4", "a checkpoint"], ["gguf-uint8", "uint8", "a GGUF file"]] as const) {
+    const { status, body } = await complete(model);
+    expect(status).toBe(503);
+    expect(body.error.code).toBe("unsupported_dtype");
+    expect(body.error.message).toContain(`dtype ${dtype} cannot be built for ${what} yet`);
+    expect(body.error.message).toContain("fp32");
+  }
 });
 
 test("a second request retries and fails the same way, quickly", async () => {

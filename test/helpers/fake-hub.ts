@@ -1,14 +1,15 @@
 /**
  * A hub-compatible static file server for tests: serves local model folders at `/{repo}/resolve/{revision}/{path}`
- * (GET and HEAD, Range, Content-Length, ETag, X-Repo-Commit, the hub's X-Error-Code on 404s), counts requests, and
- * misbehaves on purpose (token required, 401, 404 or any status for a file, connection cut mid-file, slow bytes, CDN
- * redirect).
+ * (GET and HEAD, Range, Content-Length, ETag, X-Repo-Commit, the hub's X-Error-Code on 404s) and the listing API
+ * (`/api/models/{repo}/tree/{revision}`, paged with a Link header, and `/api/models/{repo}/revision/{revision}` with
+ * `siblings`), counts requests, and misbehaves on purpose (token required, 401, 404 or any status for a file,
+ * connection cut mid-file, slow bytes, CDN redirect, no listing as many mirrors).
  *
  * Built on node:http rather than Bun.serve: Bun.serve sends streamed bodies chunked (dropping Content-Length, which a
  * downloader needs to tell a cut file from a whole one) and cannot reset a connection mid-body; node:http does both.
  */
 import { createHash } from "node:crypto";
-import { createReadStream, statSync } from "node:fs";
+import { createReadStream, readdirSync, statSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join, normalize, sep } from "node:path";
@@ -38,6 +39,10 @@ export interface FakeHubBehaviour {
   bytesPerSecond: number | null;
   /** Answer files of at least this size with a 302 to the CDN origin (another port), as the hub does for LFS files. */
   redirectLargerThan: number | null;
+  /** Which listing APIs answer (a mirror that proxies only resolve URLs answers neither: 404). */
+  listing: { tree: boolean; siblings: boolean };
+  /** Entries per page of the tree listing (more pages follow through the Link header). */
+  treePageSize: number;
 }
 
 export interface FakeHubRequest {
@@ -69,6 +74,8 @@ export async function startFakeHub(repos: FakeHubRepo[], behaviour: Partial<Fake
     cut: null,
     bytesPerSecond: null,
     redirectLargerThan: null,
+    listing: { tree: true, siblings: true },
+    treePageSize: 1000,
     ...behaviour,
   };
   const requests: FakeHubRequest[] = [];
@@ -98,6 +105,7 @@ export async function startFakeHub(repos: FakeHubRepo[], behaviour: Partial<Fake
       return serveFile(req, res, method, repo, path, record.file);
     }
 
+    if (url.pathname.startsWith("/api/models/")) return listing(req, res, url);
     const at = url.pathname.indexOf("/resolve/");
     if (at < 0) return send(res, 404, { error: "Not found" });
     const repoId = url.pathname.slice(1, at);
@@ -129,6 +137,31 @@ export async function startFakeHub(repos: FakeHubRepo[], behaviour: Partial<Fake
       return;
     }
     return serveFile(req, res, method, repo, path, record.file);
+  }
+
+  /** The listing API: the tree (paged) or the model info's siblings, when this hub serves them. */
+  function listing(req: IncomingMessage, res: ServerResponse, url: URL): void {
+    const m = /^\/api\/models\/(.+)\/(tree|revision)\/([^/]+)$/.exec(url.pathname);
+    if (!m) return send(res, 404, { error: "Not found" });
+    const [, repoId, api, rawRevision] = m as unknown as [string, string, "tree" | "revision", string];
+    if (!(api === "tree" ? state.listing.tree : state.listing.siblings)) return send(res, 404, { error: "Not found" });
+    if (state.unauthorized) return send(res, 401, { error: "Access to this repo is restricted." }, "GatedRepo");
+    if (state.token !== null && req.headers.authorization !== `Bearer ${state.token}`) return send(res, req.headers.authorization ? 403 : 401, { error: "Invalid credentials" });
+    const repo = repos.find((r) => r.repo === repoId);
+    if (!repo) return send(res, 404, { error: "Repository not found" }, "RepoNotFound");
+    const revision = decodeURIComponent(rawRevision);
+    if (!(repo.revisions ?? ["main"]).includes(revision)) return send(res, 404, { error: `Invalid rev id: ${revision}` }, "RevisionNotFound");
+    const files = filesUnder(repo.dir);
+    if (api === "revision") return sendJson(res, { id: repo.repo, sha: commitOf(repo.repo, revision), siblings: files.map((f) => ({ rfilename: f.path })) });
+    const start = Number(url.searchParams.get("cursor") ?? 0);
+    const page = files.slice(start, start + state.treePageSize);
+    const headers: Record<string, string> = {};
+    if (start + state.treePageSize < files.length) {
+      const next = new URL(url.toString());
+      next.searchParams.set("cursor", String(start + state.treePageSize));
+      headers.link = `<${next.pathname}${next.search}>; rel="next"`;
+    }
+    sendJson(res, page.map((f) => ({ type: "file", path: f.path, size: f.size, oid: createHash("sha1").update(f.path).digest("hex") })), headers);
   }
 
   async function serveFile(req: IncomingMessage, res: ServerResponse, method: string, repo: FakeHubRepo, path: string, key: string): Promise<void> {
@@ -225,6 +258,21 @@ function fileIn(dir: string, path: string): string | null {
   } catch {
     return null;
   }
+}
+
+/** Every file under `dir` (dot files excepted), relative with forward slashes, sorted. */
+function filesUnder(dir: string): { path: string; size: number }[] {
+  return (readdirSync(dir, { recursive: true, encoding: "utf8" }) as string[])
+    .map((f) => f.split(sep).join("/"))
+    .filter((f) => !f.split("/").some((p) => p.startsWith(".")) && statSync(join(dir, f)).isFile())
+    .sort()
+    .map((path) => ({ path, size: statSync(join(dir, path)).size }));
+}
+
+function sendJson(res: ServerResponse, body: unknown, headers: Record<string, string> = {}): void {
+  const text = JSON.stringify(body);
+  res.writeHead(200, { "content-type": "application/json", "content-length": String(Buffer.byteLength(text)), ...headers });
+  res.end(text);
 }
 
 function commitOf(repo: string, revision: string): string {

@@ -87,6 +87,24 @@ describe("file formats", () => {
     expect(spec!.device).toBe("cpu");
     expect(spec!.task).toBe("text-generation");
   });
+
+  test("GGUF from a hub: `file` names one file of the repo, `owner/name:QUANT` a quantization to pick", () => {
+    const file = writeRegistry("yaml", [
+      { name: "by-file", hf_repo: "org/repo-GGUF", file: "sub/model-Q4_K_M-00001-of-00002.gguf" },
+      { name: "by-quant", hf_repo: "org/repo-GGUF:Q4_K_M", revision: "v2" },
+      { name: "local", path: "/models/model.Q8_0.gguf" },
+    ]);
+    const [byFile, byQuant, local] = registry({ MODEL_REGISTRY_PATH: file, INCLUDE_DEFAULT_MODELS: "false" });
+    expect(byFile!.source).toEqual({ kind: "hub", repo: "org/repo-GGUF", revision: "main", gguf: { file: "sub/model-Q4_K_M-00001-of-00002.gguf" } });
+    expect(byQuant!.source).toEqual({ kind: "hub", repo: "org/repo-GGUF", revision: "v2", gguf: { quant: "Q4_K_M" } });
+    expect(byQuant!.ownedBy).toBe("org");
+    expect(local!.source).toEqual({ kind: "local", path: "/models/model.Q8_0.gguf" });
+  });
+
+  test("the original server's float32 / float16 / bfloat16 are accepted and mean fp32", () => {
+    const file = writeRegistry("yaml", ["float32", "float16", "bfloat16"].map((dtype) => ({ name: dtype, hf_repo: "a/b", dtype })));
+    expect(registry({ MODEL_REGISTRY_PATH: file, INCLUDE_DEFAULT_MODELS: "false" }).map((s) => s.dtype)).toEqual(["fp32", "fp32", "fp32"]);
+  });
 });
 
 describe("built-ins", () => {
@@ -138,6 +156,10 @@ describe("malformed files name the file, the entry and the field", () => {
     ["both hf_repo and path", "yaml", [{ name: "bad", path: "p", hf_repo: "a/b" }], ["entry 0 (bad)", "hf_repo", "path"]],
     ["neither hf_repo nor path", "yaml", [{ name: "bad" }], ["entry 0 (bad)", "hf_repo", "path"]],
     ["a malformed hf_repo", "yaml", [{ name: "bad", hf_repo: "not a repo!" }], ["entry 0 (bad)", "hf_repo"]],
+    ["file without hf_repo", "yaml", [{ name: "bad", path: "p", file: "x.gguf" }], ["entry 0 (bad)", "file", "hf_repo"]],
+    ["file and a quantization both", "yaml", [{ name: "bad", hf_repo: "a/b:Q4_K_M", file: "x.gguf" }], ["entry 0 (bad)", "file", "not both"]],
+    ["a file that leaves the repo", "yaml", [{ name: "bad", hf_repo: "a/b", file: "../x.gguf" }], ["entry 0 (bad)", "file", "../x.gguf"]],
+    ["a file that is not GGUF", "yaml", [{ name: "bad", hf_repo: "a/b", file: "model.safetensors" }], ["entry 0 (bad)", "file", ".gguf"]],
     ["a duplicate name", "yaml", [{ name: "twice", path: "p" }, { name: "twice", path: "q" }], ["entry 1 (twice)", "twice"]],
     ["pooling on a text-generation entry", "yaml", [{ name: "bad", path: "p", pooling: "cls" }], ["entry 0 (bad)", "pooling"]],
   ];

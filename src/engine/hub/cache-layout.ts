@@ -1,4 +1,5 @@
 import { join } from "node:path";
+import type { GgufSelection } from "../../registry/registry-entry.ts";
 
 /**
  * `{cacheDir}/{owner}--{name}/{revision}/`: one folder per repo revision, mirroring the repo's own layout, so the
@@ -16,6 +17,12 @@ export function hubModelDir(cacheDir: string, repo: string, revision: string): s
 export type MarkerKey = string;
 
 export const CHECKPOINT_MARKER_KEY: MarkerKey = "checkpoint";
+
+/** One GGUF model of a repo: by the file named, or by the quantization asked for (which file it was is recorded inside). */
+export function ggufMarkerKey(selection: GgufSelection): MarkerKey {
+  const raw = "file" in selection ? `file-${selection.file}` : `quant-${selection.quant.toUpperCase()}`;
+  return `gguf-${raw.replace(/\//g, "--").replace(/[^A-Za-z0-9._-]/g, "_")}`;
+}
 
 /**
  * Written last, after every file of what it vouches for has landed: the folder is trusted for that key only when

@@ -1,7 +1,8 @@
 import { commandFor } from "../../platform/invocation.ts";
 import { cacheUnwritable, modelNotCached } from "./hub-errors.ts";
-import { CHECKPOINT_MARKER_KEY, hubModelDir } from "./cache-layout.ts";
+import { CHECKPOINT_MARKER_KEY, ggufMarkerKey, hubModelDir } from "./cache-layout.ts";
 import { writeCompletionMarker } from "./completion-marker.ts";
+import { downloadGguf } from "./download-gguf.ts";
 import { downloadRepo } from "./download-repo.ts";
 import { formatBytes } from "./format-bytes.ts";
 import { cachedHubSource } from "./hub-cache-status.ts";
@@ -42,7 +43,7 @@ export async function fetchHubSource(
   const cached = cachedHubSource(req, hub.cacheDir);
   if (cached) return cached;
   if (hub.offline) throw modelNotCached(req.repo, req.revision, hub.cacheDir, hub.pullCommand ?? commandFor("pull"));
-  const key = [hub.cacheDir, req.repo, req.revision, req.dtype].join("\0");
+  const key = [hub.cacheDir, req.repo, req.revision, req.gguf ? ggufMarkerKey(req.gguf) : req.dtype].join("\0");
   return downloads.run(key, onProgress, (emit) => downloadModel(req, hub, emit, options));
 }
 
@@ -59,7 +60,8 @@ async function downloadModel(
   const log = options.log ?? stderrLine;
   const label = `${req.repo}@${req.revision}`;
   const started = performance.now();
-  log(`hub: downloading ${label} (${req.dtype}) from ${hub.endpoint} into ${dir}`);
+  const which = req.gguf ? ("file" in req.gguf ? req.gguf.file : `GGUF ${req.gguf.quant}`) : req.dtype;
+  log(`hub: downloading ${label} (${which}) from ${hub.endpoint} into ${dir}`);
   const ctx = {
     endpoint: hub.endpoint,
     token: hub.token,
@@ -69,9 +71,10 @@ async function downloadModel(
     onProgress,
     log,
   };
-  const got = await downloadRepo(ctx, req, dir);
+  const got = req.gguf ? await downloadGguf(ctx, req.gguf, dir) : await downloadRepo(ctx, req, dir);
+  const markerKey = req.gguf ? ggufMarkerKey(req.gguf) : got.kind === "onnx" ? req.dtype : CHECKPOINT_MARKER_KEY;
   try {
-    await writeCompletionMarker(dir, got.kind === "onnx" ? req.dtype : CHECKPOINT_MARKER_KEY, {
+    await writeCompletionMarker(dir, markerKey, {
       repo: req.repo,
       revision: req.revision,
       kind: got.kind,
@@ -86,7 +89,7 @@ async function downloadModel(
     throw err;
   }
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
-  const what = got.kind === "onnx" ? "" : ` (a ${got.kind}, built on load)`;
+  const what = got.kind === "onnx" ? "" : ` (${got.kind === "gguf" ? "GGUF" : "a checkpoint"}, built on load)`;
   log(`hub: ${label} ready: ${got.files.filter((f) => f.size !== null).length} files, ${formatBytes(got.bytes)} in ${seconds} s${what}`);
   return { dir, kind: got.kind, files: got.files };
 }

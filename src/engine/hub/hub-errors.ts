@@ -13,6 +13,8 @@ import { EngineError } from "../engine-errors.ts";
  * | hub_download_interrupted | the connection broke or stalled mid-file                             |
  * | hub_bad_response         | any other status (5xx, 429, too many redirects)                      |
  * | model_cache_unwritable   | the cache folder cannot be written (permissions, disk full)          |
+ * | hub_listing_unavailable  | a quantization was asked for and the hub serves no file listing      |
+ * | hub_file_ambiguous       | several GGUF files of the repo carry the quantization asked for      |
  */
 export type HubErrorCode =
   | "model_not_cached"
@@ -21,7 +23,9 @@ export type HubErrorCode =
   | "hub_unreachable"
   | "hub_download_interrupted"
   | "hub_bad_response"
-  | "model_cache_unwritable";
+  | "model_cache_unwritable"
+  | "hub_listing_unavailable"
+  | "hub_file_ambiguous";
 
 export class HubError extends EngineError {
   override readonly name = "HubError";
@@ -68,6 +72,32 @@ export function hubNoModel(repo: string, revision: string, dtype: string, graph:
     "hub_not_found",
     `The hub has no model files in repo '${repo}' at revision '${revision}': no ONNX export for dtype ${dtype} (${graph}) and no checkpoint weights (${weightFiles.join(", ")}). ` +
       `Check hf_repo, revision and dtype in the registry entry; for a GGUF repo, name the file with 'file' or a quantization as 'hf_repo: ${repo}:Q4_K_M'.`,
+  );
+}
+
+/** A `repo:QUANT` entry on a hub (or mirror) that lists no files: the user must name the file. */
+export function hubListingUnavailable(endpoint: string, repo: string, revision: string, quant: string, what: string): HubError {
+  return new HubError(
+    "hub_listing_unavailable",
+    `The hub at ${endpoint} gave no file listing for '${repo}' at revision '${revision}' (${what}), so the GGUF file of quantization ${quant} cannot be picked; ` +
+      `many mirrors serve no listing API. Name the file in the registry entry instead: 'hf_repo: ${repo}' with 'file: NAME.gguf'.`,
+  );
+}
+
+/** No GGUF model of the repo carries the quantization asked for. */
+export function ggufQuantNotFound(repo: string, revision: string, quant: string, available: readonly string[]): HubError {
+  const has = available.length ? `the repo has: ${available.join(", ")}` : "the repo has no GGUF files";
+  return new HubError(
+    "hub_not_found",
+    `No GGUF file of '${repo}' at revision '${revision}' carries the quantization ${quant}; ${has}. Pick one of them (as 'hf_repo: ${repo}:QUANT' or with 'file').`,
+  );
+}
+
+/** Several GGUF models of the repo carry the quantization asked for. */
+export function ggufQuantAmbiguous(repo: string, revision: string, quant: string, matches: readonly string[]): HubError {
+  return new HubError(
+    "hub_file_ambiguous",
+    `Several GGUF files of '${repo}' at revision '${revision}' carry the quantization ${quant}: ${matches.join(", ")}. Name the one to serve with 'file' in the registry entry.`,
   );
 }
 

@@ -1,4 +1,4 @@
-import type { ModelDtype } from "../../registry/registry-entry.ts";
+import type { GgufSelection, ModelDtype } from "../../registry/registry-entry.ts";
 import type { DownloadKind, MarkerFile } from "./completion-marker.ts";
 
 /** Where and how models are fetched from the Hugging Face hub (or a mirror behind HF_ENDPOINT). */
@@ -25,6 +25,8 @@ export interface HubModelRequest {
   dtype: ModelDtype;
   /** embeddings models need no generation_config.json and may lack a chat template. */
   task: "text-generation" | "embeddings";
+  /** Serve a GGUF model of the repo (only its file or shards are downloaded) rather than its export or checkpoint. */
+  gguf?: GgufSelection;
 }
 
 /** How a download reports and gives up; the defaults suit the server, tests shorten them. */
@@ -39,6 +41,6 @@ export interface HubFetchOptions {
 export interface HubSource {
   dir: string;
   kind: DownloadKind;
-  /** Paths relative to `dir`, with the sizes (and hashes) recorded at download; absent optional files have size null. */
+  /** Paths relative to `dir`, with the sizes (and hashes) recorded at download; absent optional files have size null. For GGUF: its shards, in order. */
   files: MarkerFile[];
 }

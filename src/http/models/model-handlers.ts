@@ -28,7 +28,7 @@ export function modelDetail(ctx: ServerContext, id: string): ModelDetail {
   }
   const detail: ModelDetail = {
     ...modelObject(spec),
-    source: spec.source.kind === "hub" ? { hf_repo: spec.source.repo, revision: spec.source.revision } : { path: spec.source.path },
+    source: sourceOf(spec),
     task: spec.task,
     capabilities,
     max_model_len: loaded ? loaded.contextLength : spec.maxContextTokens,
@@ -59,6 +59,17 @@ export function modelDetail(ctx: ServerContext, id: string): ModelDetail {
     detail.architecture = about.architecture;
     detail.parameters = about.parameters;
     if (about.build) detail.build = { dtype: about.build.dtype, weight_bytes: about.build.weightBytes, seconds: about.build.seconds, built_at: about.build.builtAt };
+    if (about.gguf) {
+      const g = about.gguf;
+      detail.gguf = { files: g.files, file_type: g.fileType, precision: g.precision, tensor_types: g.tensorTypes, stored_bytes: g.storedBytes, float32_bytes: g.float32Bytes };
+    }
   }
   return detail;
+}
+
+function sourceOf(spec: ModelSpec): ModelDetail["source"] {
+  const s = spec.source;
+  if (s.kind === "local") return { path: s.path };
+  const gguf = s.gguf ? ("file" in s.gguf ? { file: s.gguf.file } : { quantization: s.gguf.quant }) : {};
+  return { hf_repo: s.repo, revision: s.revision, ...gguf };
 }

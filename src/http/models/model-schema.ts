@@ -18,7 +18,14 @@ export type ModelObject = Static<typeof ModelObjectSchema>;
 export const ModelDetailSchema = Type.Composite([
   ModelObjectSchema,
   Type.Object({
-    source: Type.Object({ hf_repo: Type.Optional(Type.String()), revision: Type.Optional(Type.String()), path: Type.Optional(Type.String()) }),
+    source: Type.Object({
+      hf_repo: Type.Optional(Type.String()),
+      revision: Type.Optional(Type.String()),
+      path: Type.Optional(Type.String()),
+      /** A GGUF model of the repo: the file named, or the quantization asked for. */
+      file: Type.Optional(Type.String()),
+      quantization: Type.Optional(Type.String()),
+    }),
     task: Type.String(),
     capabilities: Type.Array(Type.Union([Type.Literal("completion"), Type.Literal("chat"), Type.Literal("embeddings")])),
     max_model_len: Type.Union([Type.Integer(), Type.Null()]),
@@ -40,6 +47,20 @@ export const ModelDetailSchema = Type.Composite([
     parameters: Type.Optional(Type.Union([Type.Integer(), Type.Null()])),
     /** Built graphs: the precision they compute in and the memory their weights take running. */
     build: Type.Optional(Type.Object({ dtype: Type.String(), weight_bytes: Type.Integer(), seconds: Type.Number(), built_at: Type.String() })),
+    /**
+     * GGUF models: the files, their quantization (general.file_type, e.g. Q4_K_M), the precision class, how many
+     * tensors of each type, and what the weights take on disk and as the float32 they run in today.
+     */
+    gguf: Type.Optional(
+      Type.Object({
+        files: Type.Array(Type.String()),
+        file_type: Type.Union([Type.String(), Type.Null()]),
+        precision: Type.String(),
+        tensor_types: Type.Record(Type.String(), Type.Integer()),
+        stored_bytes: Type.Integer(),
+        float32_bytes: Type.Integer(),
+      }),
+    ),
   }),
 ], { additionalProperties: false });
 export type ModelDetail = Static<typeof ModelDetailSchema>;
