@@ -14,18 +14,18 @@ import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { stringify } from "yaml";
-import { CHECKPOINT_RECIPES } from "./onnx/checkpoint-recipes.ts";
+import { CHECKPOINT_RECIPES, QUALITY_RECIPES } from "./onnx/checkpoint-recipes.ts";
 import { withDirLock } from "./onnx/dir-lock.ts";
 import { EXPORT_RECIPES, SMALL_PRESET_EXPORTS, type RegistryEntry, type TestModelRecipe } from "./onnx/test-model-recipes.ts";
 
 export { ENDOFTEXT_ID, IM_END_ID, IM_START_ID, type RegistryEntry } from "./onnx/test-model-recipes.ts";
-export { CHECKPOINT_RECIPES } from "./onnx/checkpoint-recipes.ts";
+export { CHECKPOINT_RECIPES, QUALITY_RECIPES } from "./onnx/checkpoint-recipes.ts";
 
 /** Bump when the output changes for a reason the stamp cannot see (e.g. a dependency's tiktoken ranks). */
 export const FACTORY_VERSION = 2;
 
-const DEFAULT_RECIPES: readonly TestModelRecipe[] = [...EXPORT_RECIPES, ...CHECKPOINT_RECIPES];
-const SMALL_PRESET_RECIPES: readonly TestModelRecipe[] = [...SMALL_PRESET_EXPORTS, ...CHECKPOINT_RECIPES];
+const DEFAULT_RECIPES: readonly TestModelRecipe[] = [...EXPORT_RECIPES, ...CHECKPOINT_RECIPES, ...QUALITY_RECIPES];
+const SMALL_PRESET_RECIPES: readonly TestModelRecipe[] = [...SMALL_PRESET_EXPORTS, ...CHECKPOINT_RECIPES, ...QUALITY_RECIPES];
 
 export type TestModelPreset = "default" | "small";
 

@@ -26,6 +26,12 @@ export interface Gpt2Spec {
   maskBuffers?: boolean;
   dtype?: StoredDtype;
   affine?: Affine;
+  /**
+   * "gpt2": GPT-2's own initialization (normal, std 0.02, wpe 0.01, residual projections 0.02/√(2·layers), norms 1,
+   * biases 0) instead of the factory's spread-out uniform weights: a model whose logits respond to weight error the
+   * way GPT-2 124M's do, for quantization quality checks.
+   */
+  init?: "gpt2";
 }
 
 const LAYER_NORM_EPS = 1e-5;
@@ -33,6 +39,7 @@ const LAYER_NORM_EPS = 1e-5;
 const LOGIT_STD = 2;
 
 export function gpt2Tensors(s: Gpt2Spec): StoredTensor[] {
+  if (s.init === "gpt2") return gpt2InitTensors(s);
   const { width: E, layers: L, positions: P } = s;
   const m = new TensorMaker(s.seed, s.dtype ?? "F32", s.affine ?? "identity");
   const p = s.prefix === false ? "" : "transformer.";
@@ -64,6 +71,35 @@ export function gpt2Tensors(s: Gpt2Spec): StoredTensor[] {
   }
   norm(`${p}ln_f`);
   if (!s.tieWordEmbeddings) m.random("lm_head.weight", [s.vocabSize, E], LOGIT_STD / Math.sqrt(E));
+  return m.tensors;
+}
+
+/** GPT2LMHeadModel's tensors as `_init_weights` leaves them (tied head). */
+function gpt2InitTensors(s: Gpt2Spec): StoredTensor[] {
+  const { width: E, layers: L, positions: P } = s;
+  const m = new TensorMaker(s.seed, s.dtype ?? "F32", "identity");
+  const projection = 0.02 / Math.sqrt(2 * L);
+  m.normal("transformer.wte.weight", [s.vocabSize, E], 0.02);
+  m.normal("transformer.wpe.weight", [P, E], 0.01);
+  const norm = (name: string) => {
+    m.normWeight(`${name}.weight`, E);
+    m.bias(`${name}.bias`, E);
+  };
+  const conv1d = (name: string, inSize: number, outSize: number, std: number) => {
+    m.normal(`${name}.weight`, [inSize, outSize], std);
+    m.bias(`${name}.bias`, outSize);
+  };
+  for (let i = 0; i < L; i++) {
+    const n = `transformer.h.${i}`;
+    norm(`${n}.ln_1`);
+    conv1d(`${n}.attn.c_attn`, E, 3 * E, 0.02);
+    conv1d(`${n}.attn.c_proj`, E, E, projection);
+    norm(`${n}.ln_2`);
+    conv1d(`${n}.mlp.c_fc`, E, 4 * E, 0.02);
+    conv1d(`${n}.mlp.c_proj`, 4 * E, E, projection);
+  }
+  norm("transformer.ln_f");
+  if (!s.tieWordEmbeddings) m.normal("lm_head.weight", [s.vocabSize, E], 0.02);
   return m.tensors;
 }
 

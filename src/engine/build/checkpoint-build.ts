@@ -20,7 +20,7 @@ export async function checkpointBuildJob(spec: ModelSpec, dir: string, recorded:
   return {
     label: spec.id,
     what: `${weights.format} checkpoint in ${dir}`,
-    dir: buildDirFor(cacheDir, spec),
+    dir: buildDirFor(cacheDir, { source: spec.source, dtype }),
     identity: buildIdentity("checkpoint", { dtype, layout: layout.name }, dir, files, recorded),
     async produce(out, onProgress) {
       let weightBytes = 0;
@@ -51,6 +51,6 @@ export function computeDtype(dtype: string, what: string): ComputeDtype {
   if (isComputeDtype(dtype)) return dtype;
   throw new ConvertError(
     "unsupported_dtype",
-    `dtype ${dtype} cannot be built for ${what} yet: graphs built from weights compute in ${COMPUTE_DTYPES.join(", ")} (leave dtype out, or set it to ${COMPUTE_DTYPES[0]})`,
+    `dtype ${dtype} cannot be built for ${what}: graphs built from weights compute in ${COMPUTE_DTYPES.slice(0, -1).join(", ")} or ${COMPUTE_DTYPES.at(-1)} (set one of them, or leave dtype out)`,
   );
 }
