@@ -14,7 +14,7 @@ import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { stringify } from "yaml";
-import { CHECKPOINT_RECIPES, QUALITY_RECIPES } from "./onnx/checkpoint-recipes.ts";
+import { BENCH_RECIPES, CHECKPOINT_RECIPES, QUALITY_RECIPES } from "./onnx/checkpoint-recipes.ts";
 import { withDirLock } from "./onnx/dir-lock.ts";
 import { EXPORT_RECIPES, SMALL_PRESET_EXPORTS, type RegistryEntry, type TestModelRecipe } from "./onnx/test-model-recipes.ts";
 
@@ -25,14 +25,14 @@ export { CHECKPOINT_RECIPES, QUALITY_RECIPES } from "./onnx/checkpoint-recipes.t
 export const FACTORY_VERSION = 2;
 
 const DEFAULT_RECIPES: readonly TestModelRecipe[] = [...EXPORT_RECIPES, ...CHECKPOINT_RECIPES, ...QUALITY_RECIPES];
-const SMALL_PRESET_RECIPES: readonly TestModelRecipe[] = [...SMALL_PRESET_EXPORTS, ...CHECKPOINT_RECIPES, ...QUALITY_RECIPES];
+const SMALL_PRESET_RECIPES: readonly TestModelRecipe[] = [...SMALL_PRESET_EXPORTS, ...CHECKPOINT_RECIPES, ...QUALITY_RECIPES, ...BENCH_RECIPES];
 
 export type TestModelPreset = "default" | "small";
 
 export interface EnsureTestModelsOptions {
   /** Output folder; default $TEST_MODELS_DIR, else <repo>/.cache/test-models. */
   dir?: string;
-  /** "small" adds test-gpt2-small (GPT-2 124M shape, ≈500 MB). */
+  /** "small" adds test-gpt2-small (GPT-2 124M shape, ≈500 MB) and the same weights as a checkpoint, test-gpt2-small-hf. */
   preset?: TestModelPreset;
   /** Progress lines (default: silent). */
   log?: (line: string) => void;

@@ -4,6 +4,7 @@
  * the `attn.bias` / `attn.masked_bias` mask buffers old files carry).
  */
 import type { StoredDtype, StoredTensor } from "../../checkpoints/stored-tensor.ts";
+import { byteToUnicode, gpt2Vocab } from "../gpt2-vocab.ts";
 import { TensorMaker, type Affine } from "../tensor-maker.ts";
 
 export interface Gpt2Spec {
@@ -32,6 +33,11 @@ export interface Gpt2Spec {
    * way GPT-2 124M's do, for quantization quality checks.
    */
   init?: "gpt2";
+  /**
+   * Shrink the output rows (×0.1) of the GPT-2 tokens that are not whole UTF-8 characters on their own, so greedy
+   * text is always valid UTF-8: llama-server fails a stream whose text ends mid-character (the benchmark's model).
+   */
+  wholeCharacterOutput?: boolean;
 }
 
 const LAYER_NORM_EPS = 1e-5;
@@ -71,7 +77,23 @@ export function gpt2Tensors(s: Gpt2Spec): StoredTensor[] {
   }
   norm(`${p}ln_f`);
   if (!s.tieWordEmbeddings) m.random("lm_head.weight", [s.vocabSize, E], LOGIT_STD / Math.sqrt(E));
+  if (s.wholeCharacterOutput) shrinkPartialCharacters(m.tensors.find((t) => t.name === (s.tieWordEmbeddings ? `${p}wte.weight` : "lm_head.weight"))!, E);
   return m.tensors;
+}
+
+/** Rows of tokens whose bytes are not valid UTF-8 on their own, ×0.1. */
+function shrinkPartialCharacters(head: StoredTensor, width: number): void {
+  const unicodeToByte = new Map(byteToUnicode().map((c, byte) => [c, byte]));
+  const decoder = new TextDecoder("utf-8", { fatal: true });
+  gpt2Vocab().tokens.forEach((token, id) => {
+    const bytes = Uint8Array.from([...token].map((c) => unicodeToByte.get(c)!));
+    try {
+      decoder.decode(bytes);
+    } catch {
+      const row = head.values.subarray(id * width, (id + 1) * width);
+      for (let j = 0; j < width; j++) row[j] = row[j]! * 0.1;
+    }
+  });
 }
 
 /** GPT2LMHeadModel's tensors as `_init_weights` leaves them (tied head). */
