@@ -75,6 +75,8 @@ export interface WriteDecoderOptions {
   externalData?: boolean;
   onProgress?: (p: BuildProgress) => void;
   metadata?: Readonly<Record<string, string>>;
+  /** Standard ONNX ops only, as exports in the Optimum layout have them (default: onnxruntime's fused contrib ops). */
+  standardOps?: boolean;
 }
 
 /** Any DecoderCheckpoint (from config + weights, or from GGUF) → `outDir/model.onnx` (+ `model.onnx_data`). */
@@ -84,6 +86,7 @@ export async function writeDecoderModel(checkpoint: DecoderCheckpoint, outDir: s
   const model = decoderGraph(checkpoint.architecture, checkpoint.weights, {
     layout: opts.layout ?? ownedKvLayout(),
     precision: weightPrecision(dtype),
+    fusedOps: !opts.standardOps,
     metadata: { "gpt3dev_api.builder_version": String(BUILDER_VERSION), "gpt3dev_api.source_format": checkpoint.format, "gpt3dev_api.dtype": dtype, ...opts.metadata },
   });
   try {

@@ -113,7 +113,7 @@ async function speed(): Promise<void> {
     cases["optimum export fp32|decode B=1"] = await optimumStep(1);
     cases["optimum export fp32|decode B=8"] = await optimumStep(8);
   }
-  const ms = await interleaved(cases, 4, 6);
+  const ms = process.argv.includes("--cpu") ? await cpuTimes(cases, 4, 6) : await interleaved(cases, 4, 6);
   const rows = Object.entries(ms).map(([k, v]) => {
     const [d, what] = k.split("|") as [string, string];
     const tokens = what === "decode B=8" ? 8 : what === "prefill 128" ? 128 : 1;
@@ -122,6 +122,25 @@ async function speed(): Promise<void> {
   rows.sort((a, b) => String(a[0]).localeCompare(String(b[0])));
   console.log(`# built graphs, engine steps (${THREADS} threads; ${loadLine()}; fastest of 24 calls)\n`);
   console.log(table(["step", "graph", "ms", "tok/s"], rows));
+}
+
+/**
+ * CPU ms per call (user + system of this process), the best of `rounds` interleaved rounds of `reps` calls: on a
+ * machine others load, the work a graph does is steadier than its wall time (run with --threads 1, where no
+ * worker thread spins).
+ */
+async function cpuTimes(cases: Record<string, () => Promise<unknown>>, rounds: number, reps: number): Promise<Record<string, number>> {
+  const best: Record<string, number> = {};
+  for (const fn of Object.values(cases)) await fn();
+  for (let r = 0; r < rounds; r++) {
+    for (const [name, fn] of Object.entries(cases)) {
+      const before = process.cpuUsage();
+      for (let i = 0; i < reps; i++) await fn();
+      const d = process.cpuUsage(before);
+      best[name] = Math.min(best[name] ?? Infinity, (d.user + d.system) / 1000 / reps);
+    }
+  }
+  return best;
 }
 
 async function profile(): Promise<void> {

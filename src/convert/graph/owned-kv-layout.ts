@@ -13,8 +13,10 @@
  *
  * Attention is plain ops over the whole capacity (docs/perf/attention.md): scores against the cache with a bias
  * that masks unused slots (and, with a window, slots too far back), scores among the new tokens with a causal bias,
- * one softmax over both. Grouped-query attention never repeats the cache: the query heads sharing a KV head are
- * folded into its query rows ([batch, kvHeads, groups·seq, headDim]), so the cache is read once per KV head.
+ * one softmax over both. Scores against the cache are K·qᵀ, transposed (small): q·Kᵀ made onnxruntime repack the
+ * whole cache every step (with the fused glue, K·qᵀ measured 9–22% less CPU per q4 / q8 decode step). Grouped-query
+ * attention never repeats the cache: the query heads sharing a KV head are folded into its query rows
+ * ([batch, kvHeads, groups·seq, headDim]), so the cache is read once per KV head.
  */
 import type { Value } from "../onnx/graph-builder.ts";
 import type { AttentionCall, DecoderLayout } from "./decoder-layout.ts";
@@ -80,7 +82,10 @@ export function ownedKvLayout(): DecoderLayout {
         b.output(value, `new.${layer}.value`, "float32", ["batch", s.kvHeads, "seq", s.headDim]);
         let q = b.mul(query, b.scalar(scale)); // [B, H, S, D]
         if (G > 1) q = b.reshape(q, [0, s.kvHeads, -1, s.headDim]); // [B, KV, G·S, D]
-        const sPast = b.add(b.matmul(q, b.transpose(cacheK, [0, 1, 3, 2])), pastBias); // [B, KV, G·S, C]
+        // K·qᵀ, then transposed: MatMul streams the cache's rows as they are stored, where q·Kᵀ would repack
+        // (transpose) the whole cache on every step; only the small [C, G·S] result is transposed.
+        const kq = b.matmul(cacheK, b.transpose(q, [0, 1, 3, 2])); // [B, KV, C, G·S]
+        const sPast = b.add(b.transpose(kq, [0, 1, 3, 2]), pastBias); // [B, KV, G·S, C]
         const sNew = b.add(b.matmul(q, b.transpose(key, [0, 1, 3, 2])), freshBias); // [B, KV, G·S, S]
         const probs = b.softmax(b.concat([sPast, sNew], -1), -1);
         const [pPast, pNew] = b.opN("Split", [probs, splitSizes], 2, { axis: -1 }) as [Value, Value];

@@ -25,10 +25,12 @@ export class WeightInitializers {
     private readonly precision: WeightPrecision = FLOAT32,
   ) {}
 
-  /** x [..., in] times the linear weights `names` (rows stacked when several: fused q/k/v) → [..., Σ out]. */
-  linear(x: Value, names: readonly string[], initName = names[0]!): Value {
+  /** x [..., in] times the linear weights `names` (rows stacked when several: fused q/k/v), plus `bias` → [..., Σ out]. */
+  linear(x: Value, names: readonly string[], bias: Value | null = null, initName = names[0]!): Value {
     const bits = this.precision.linearBits;
-    return bits === null ? this.b.matmul(x, this.matmul(names, initName)) : this.nbits(x, names, initName, bits);
+    if (bits !== null) return this.nbits(x, names, initName, bits, bias);
+    const y = this.b.matmul(x, this.matmul(names, initName));
+    return bias ? this.b.add(y, bias) : y;
   }
 
   /** The LM head on hidden states [batch, kept, width] → logits [batch, kept, vocab]; `name` is the stored [vocab, width] matrix. */
@@ -39,7 +41,7 @@ export class WeightInitializers {
   }
 
   /** MatMulNBits over the stacked rows of `names`; its packed blocks and scales come from one quantization. */
-  private nbits(x: Value, names: readonly string[], initName: string, bits: NBits): Value {
+  private nbits(x: Value, names: readonly string[], initName: string, bits: NBits, bias: Value | null = null): Value {
     const parts = names.map((n) => this.get(n));
     const k = parts[0]!.shape[1]!;
     const n = parts.reduce((s, p) => s + p.shape[0]!, 0);
@@ -60,7 +62,8 @@ export class WeightInitializers {
       }),
     );
     const attrs = { K: k, N: n, bits, block_size: NBITS_BLOCK_SIZE, accuracy_level: NBITS_ACCURACY_LEVEL };
-    return this.b.op("MatMulNBits", [x, blocks, scales], attrs, { domain: MICROSOFT_DOMAIN });
+    // inputs: A, B, scales, zero_points, g_idx, bias (the operator adds it: no separate pass)
+    return this.b.op("MatMulNBits", bias ? [x, blocks, scales, "", "", bias] : [x, blocks, scales], attrs, { domain: MICROSOFT_DOMAIN });
   }
 
   /** A tensor as stored (embeddings, LM head, norm weights, biases). */
