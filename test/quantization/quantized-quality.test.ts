@@ -9,23 +9,22 @@
 import { afterAll, expect, test } from "bun:test";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { get_encoding } from "tiktoken";
 import { serverOptions, servedGreedy, servedPromptLogprobs, tempRoot, writeRegistry } from "../checkpoints/served-kit.ts";
 import { useServer } from "../helpers/start-server.ts";
 import { testModelPath } from "../models/test-models-dir.ts";
 
-const TEXT =
-  "The history of the city begins with a small market on the river, where farmers from the valley brought grain, " +
-  "wool and cheese to trade with boatmen coming down from the mountains. Over the next two centuries the market grew " +
-  "into a town with a church, a bridge of stone and a wall that ran from the river to the hill. Merchants built tall " +
-  "houses along the main street, and the guilds met in a hall that still stands beside the square. When the railway " +
-  "arrived, the old wall was torn down to make room for the station, and the town spread quickly across the fields. " +
-  "Today visitors walk along the river to see the bridge and the guild hall.";
+/**
+ * GPT-2's ids of 128 tokens of English: "The history of the city begins with a small market on the river, where
+ * farmers from the valley brought grain, wool and cheese … Today visitors walk along the river to see the bridge".
+ */
+const PROMPT = [
+  464, 2106, 286, 262, 1748, 6140, 351, 257, 1402, 1910, 319, 262, 7850, 11, 810, 9818, 422, 262, 19272, 3181, 13020, 11, 25749, 290, 9891, 284, 3292,
+  351, 8848, 3653, 2406, 866, 422, 262, 12269, 13, 3827, 262, 1306, 734, 10675, 262, 1910, 6348, 656, 257, 3240, 351, 257, 4928, 11, 257, 7696, 286,
+  7815, 290, 257, 3355, 326, 4966, 422, 262, 7850, 284, 262, 12788, 13, 44682, 3170, 7331, 7777, 1863, 262, 1388, 4675, 11, 290, 262, 19806, 82, 1138,
+  287, 257, 6899, 326, 991, 6296, 13970, 262, 6616, 13, 1649, 262, 20515, 5284, 11, 262, 1468, 3355, 373, 12445, 866, 284, 787, 2119, 329, 262, 4429,
+  11, 290, 262, 3240, 4104, 2952, 1973, 262, 7032, 13, 6288, 9692, 2513, 1863, 262, 7850, 284, 766, 262, 7696,
+];
 const BOUND = { q8: 0.02, q4: 0.15 } as const;
-
-const encoding = get_encoding("gpt2");
-const PROMPT = Array.from(encoding.encode(TEXT)).slice(0, 128);
-encoding.free();
 
 const root = tempRoot("quantized-quality");
 const registry = writeRegistry(root, (["fp32", "q8", "q4"] as const).map((dtype) => ({ name: `init-${dtype}`, path: testModelPath("ckpt-gpt2-init"), dtype, device: "cpu" })));
