@@ -108,6 +108,6 @@ overhead=$(( (image_bytes - exe_bytes) / 1000000 ))
 echo
 echo "container-check:"
 echo "  image size       $(( image_bytes / 1000000 )) MB = executable $(( exe_bytes / 1000000 )) MB + $overhead MB (target ≤ 40 MB; runtime base $(( base_bytes / 1000000 )) MB)"
-if [ -n "${rss_kb:-}" ]; then echo "  RSS              $(( rss_kb / 1024 )) MB (after the three requests)"; fi
+if [ -n "${rss_kb:-}" ]; then echo "  RSS              $(( rss_kb / 1024 )) MB (after the four requests)"; fi
 if [ "$failures" -gt 0 ]; then echo "container-check: $failures failure(s)" >&2; exit 1; fi
 echo "container-check: ok"

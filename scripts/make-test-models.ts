@@ -17,6 +17,7 @@ import { stringify } from "yaml";
 import { BENCH_RECIPES, CHECKPOINT_RECIPES, QUALITY_RECIPES } from "./onnx/checkpoint-recipes.ts";
 import { withDirLock } from "./onnx/dir-lock.ts";
 import { EXPORT_RECIPES, SMALL_PRESET_EXPORTS, type RegistryEntry, type TestModelRecipe } from "./onnx/test-model-recipes.ts";
+import { TOOL_MODEL_RECIPES } from "./onnx/tool-model-recipes.ts";
 
 export { ENDOFTEXT_ID, IM_END_ID, IM_START_ID, type RegistryEntry } from "./onnx/test-model-recipes.ts";
 export { CHECKPOINT_RECIPES, QUALITY_RECIPES } from "./onnx/checkpoint-recipes.ts";
@@ -24,8 +25,13 @@ export { CHECKPOINT_RECIPES, QUALITY_RECIPES } from "./onnx/checkpoint-recipes.t
 /** Bump when the output changes for a reason the stamp cannot see (e.g. a dependency's tiktoken ranks). */
 export const FACTORY_VERSION = 2;
 
-const DEFAULT_RECIPES: readonly TestModelRecipe[] = [...EXPORT_RECIPES, ...CHECKPOINT_RECIPES, ...QUALITY_RECIPES];
-const SMALL_PRESET_RECIPES: readonly TestModelRecipe[] = [...SMALL_PRESET_EXPORTS, ...CHECKPOINT_RECIPES, ...QUALITY_RECIPES, ...BENCH_RECIPES];
+const DEFAULT_RECIPES: readonly TestModelRecipe[] = [...EXPORT_RECIPES, ...TOOL_MODEL_RECIPES, ...CHECKPOINT_RECIPES, ...QUALITY_RECIPES];
+// The benchmark's models after the default ones, so the registry lists those in the same order either way.
+const SMALL_PRESET_RECIPES: readonly TestModelRecipe[] = [
+  ...DEFAULT_RECIPES,
+  ...SMALL_PRESET_EXPORTS.filter((r) => !EXPORT_RECIPES.includes(r)),
+  ...BENCH_RECIPES,
+];
 
 export type TestModelPreset = "default" | "small";
 

@@ -1,9 +1,9 @@
 // `bun run smoke [--probe] [--skip-build] [--registry FILE]`
 // Builds dist/gpt3dev-api, copies it alone into an empty temp folder outside the repository (no node_modules
 // reachable), and runs it as a user would: --version, unusable cache folders, a cold and warm start to a 200 on
-// /healthz, then a completion, a streamed chat and an embedding on the test models. Prints the figures the issue
-// sets targets for and exits non-zero on any failure. `--probe` builds scripts/build/probe-entry.ts instead of the
-// server (packaging checks only).
+// /healthz, then a completion, a streamed chat, a json_schema chat (the grammar worker inside the binary) and an
+// embedding on the test models. Prints the figures the issue sets targets for and exits non-zero on any failure.
+// `--probe` builds scripts/build/probe-entry.ts instead of the server (packaging checks only).
 import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -156,7 +156,7 @@ try {
     const baseUrl = `http://127.0.0.1:${warmRun.port}`;
     for (const line of await checkEndpoints(baseUrl, smokeModels(registry))) console.log(line);
     await Bun.sleep(500);
-    figures.push(`RSS idle         ${rssMb(warmRun.pid).toFixed(0)} MB (after the three requests, models loaded)`);
+    figures.push(`RSS idle         ${rssMb(warmRun.pid).toFixed(0)} MB (after the four requests, models loaded)`);
   }
   await stop();
   const leftovers = readdirSync(join(work, "tmp"));

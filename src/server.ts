@@ -1,4 +1,5 @@
 import type { Settings } from "./config/settings-spec.ts";
+import { shutdownGrammarEngines } from "./engine/grammar/grammar-engine-for.ts";
 import { hubSettings } from "./engine/hub/hub-settings.ts";
 import { ModelPool } from "./engine/model-pool.ts";
 import { buildHttp } from "./http/app.ts";
@@ -44,10 +45,21 @@ export async function startServer(settings: Settings, env: Record<string, string
   });
   shutdownOnSignals({
     inFlight: http.inFlight,
-    close: () => void server.stop(true),
+    close: () => {
+      void server.stop(true);
+      shutdownGrammarEngines();
+    },
     drainTimeoutMs: settings.drainTimeoutMs,
     logger,
     exit: (code) => process.exit(code),
   });
-  return { url, pool, stop: async () => void (await server.stop(true)) };
+  return {
+    url,
+    pool,
+    stop: async () => {
+      await server.stop(true);
+      // The structured-output workers would otherwise keep the process alive.
+      shutdownGrammarEngines();
+    },
+  };
 }

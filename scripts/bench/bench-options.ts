@@ -22,6 +22,8 @@ export interface BenchOptions {
   /** Detailed report: single-stream repetitions, alternating raw loop and server. */
   reps: number;
   naive: boolean;
+  /** The constrained-decoding table (per-step cost of structured output beside free decoding). */
+  constrained: boolean;
   /** Extra environment for the server and raw-loop processes (e.g. allocator settings). */
   env: Record<string, string>;
 }
@@ -40,6 +42,7 @@ export const BENCH_HELP = `bun run bench [flags]
                           1…16 clients with continuous and naive batching
     --concurrency 1,4,8,16  client counts      --naive-concurrency L / --no-naive   the naive baseline
     --reps N                single-stream repetitions (default 3)
+    --no-constrained        skip the constrained-decoding table (structured output's per-step cost)
   --tokens N              output tokens per request (default 128)
   --prompt N              prompt tokens per request (default 128)
   --threads N             onnxruntime intra-op threads (default 0 = one per core; llama-server gets as many)
@@ -61,6 +64,7 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
     threads: 0,
     reps: 3,
     naive: true,
+    constrained: true,
     env: {},
   };
   let naiveSet = false;
@@ -103,6 +107,9 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
         break;
       case "--no-naive":
         o.naive = false;
+        break;
+      case "--no-constrained":
+        o.constrained = false;
         break;
       case "--tokens":
         o.outputTokens = positive(value());

@@ -1,6 +1,6 @@
 /**
- * The test models this project ships a recipe for: ONNX exports (test-gpt2, test-chat, test-embed) with their
- * tokenizer, Hugging Face config files and server registry entry. Sizes are chosen so the default models build in
+ * The test models this project ships a recipe for: ONNX exports (test-gpt2, test-chat, test-embed; the tool-calling
+ * chat models are in tool-model-recipes.ts) with their tokenizer, Hugging Face config files and registry entry. Sizes are chosen so the default models build in
  * about a second and run generation in milliseconds, while exercising the real vocabulary and the full KV-cache /
  * padding machinery. The decoder exports are written by the converter's own graph writer from seeded checkpoints.
  */
@@ -79,7 +79,7 @@ export function writeTextFiles(dir: string, files: Readonly<Record<string, unkno
 
 const EXPORT_FILES = ["config.json", "generation_config.json", "tokenizer.json", "tokenizer_config.json", "onnx/model.onnx"];
 
-function decoderExport(
+export function decoderExport(
   name: string,
   spec: Gpt2Spec | LlamaSpec,
   config: Record<string, unknown>,

@@ -7,10 +7,12 @@ import { gpt2Vocab } from "./gpt2-vocab.ts";
 export interface AddedToken {
   id: number;
   content: string;
+  /** Default true. Markup tokens such as Qwen's `<tool_call>` are added but not special: they stay in decoded text. */
+  special?: boolean;
 }
 
 export interface TokenizerFilesSpec {
-  /** Tokens appended after GPT-2's 50256 byte-level tokens, all special (e.g. `<|endoftext|>`, `<|im_start|>`). */
+  /** Tokens appended after GPT-2's 50256 byte-level tokens, special unless marked (e.g. `<|endoftext|>`, `<|im_start|>`). */
   specialTokens: readonly AddedToken[];
   /** tokenizer_config.json fields: tokenizer_class, bos/eos/pad/unk tokens, chat_template, model_max_length, … */
   config: Readonly<Record<string, unknown>>;
@@ -43,7 +45,7 @@ export function tokenizerFiles(spec: TokenizerFilesSpec): TokenizerFiles {
       lstrip: false,
       rstrip: false,
       normalized: false,
-      special: true,
+      special: t.special ?? true,
     })),
     normalizer: null,
     pre_tokenizer: byteLevel,
@@ -69,7 +71,7 @@ export function tokenizerFiles(spec: TokenizerFilesSpec): TokenizerFiles {
   const added_tokens_decoder = Object.fromEntries(
     spec.specialTokens.map((t) => [
       String(t.id),
-      { content: t.content, lstrip: false, normalized: false, rstrip: false, single_word: false, special: true },
+      { content: t.content, lstrip: false, normalized: false, rstrip: false, single_word: false, special: t.special ?? true },
     ]),
   );
   const config = { add_bos_token: false, add_prefix_space: false, added_tokens_decoder, ...spec.config };

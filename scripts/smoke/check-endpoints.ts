@@ -1,5 +1,6 @@
 // The user-visible checks shared by the executable smoke test and the container check: a completion, a streamed
-// chat and an embedding against a running server, each verified in the OpenAI shape a client would parse.
+// chat, a chat held to a JSON schema (which needs the grammar worker, a second entrypoint of the executable) and
+// an embedding against a running server, each verified in the OpenAI shape a client would parse.
 // As a script: `bun run scripts/smoke/check-endpoints.ts <base url> <registry.yaml>`.
 import type { SmokeModels } from "./test-model-names.ts";
 import { smokeModels } from "./test-model-names.ts";
@@ -64,6 +65,44 @@ export async function checkStreamedChat(baseUrl: string, model: string): Promise
   return `streamed chat ok (${chunks.length} chunks, finish_reason ${finish})`;
 }
 
+/** A json_schema chat: the output must parse and hold to the schema (the grammar engine's worker runs). */
+export async function checkStructuredChat(baseUrl: string, model: string): Promise<string> {
+  const schema = {
+    type: "object",
+    properties: { word: { type: "string", minLength: 1, maxLength: 8 }, count: { type: "integer", minimum: 1, maximum: 9 }, mood: { enum: ["calm", "glad"] } },
+    required: ["word", "count", "mood"],
+    additionalProperties: false,
+  };
+  const body = await jsonOf(
+    await postJson(baseUrl, "/v1/chat/completions", {
+      model,
+      messages: [{ role: "user", content: "Answer in JSON." }],
+      response_format: { type: "json_schema", json_schema: { name: "answer", schema, strict: true } },
+      max_tokens: 100,
+      temperature: 0,
+    }),
+    "json_schema chat",
+  );
+  const choice = (body.choices as { message?: { content?: unknown }; finish_reason?: unknown }[] | undefined)?.[0];
+  const content = choice?.message?.content;
+  check(typeof content === "string", "json_schema chat: no message content");
+  let value: Record<string, unknown>;
+  try {
+    value = JSON.parse(content) as Record<string, unknown>;
+  } catch {
+    throw new CheckFailed(`json_schema chat: the output is not JSON: ${content.slice(0, 200)}`);
+  }
+  const word = value.word;
+  const count = value.count;
+  check(
+    typeof word === "string" && [...word].length >= 1 && [...word].length <= 8 && Number.isInteger(count) && (count as number) >= 1 && (count as number) <= 9 &&
+      (value.mood === "calm" || value.mood === "glad") && Object.keys(value).length === 3,
+    `json_schema chat: the output does not hold to its schema: ${content.slice(0, 200)}`,
+  );
+  check(choice?.finish_reason === "stop", `json_schema chat: finish_reason ${String(choice?.finish_reason)}, expected stop`);
+  return `json_schema chat ok (${content})`;
+}
+
 export async function checkEmbedding(baseUrl: string, model: string): Promise<string> {
   const body = await jsonOf(await postJson(baseUrl, "/v1/embeddings", { model, input: ["hello world", "goodbye"] }), "embedding");
   const data = body.data as { embedding?: unknown; index?: unknown }[] | undefined;
@@ -78,11 +117,12 @@ export async function checkEmbedding(baseUrl: string, model: string): Promise<st
   return `embedding ok (2 × ${dims} dims)`;
 }
 
-/** Runs all three checks; returns one line per check, throws CheckFailed on the first failure. */
+/** Runs every check; returns one line per check, throws CheckFailed on the first failure. */
 export async function checkEndpoints(baseUrl: string, models: SmokeModels): Promise<string[]> {
   return [
     await checkCompletion(baseUrl, models.completion),
     await checkStreamedChat(baseUrl, models.chat),
+    await checkStructuredChat(baseUrl, models.chat),
     await checkEmbedding(baseUrl, models.embedding),
   ];
 }

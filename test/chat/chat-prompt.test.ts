@@ -140,11 +140,12 @@ describe("message validation: 400 with param naming the message", () => {
       { messages: [{ role: "user", content: 42 }], param: "messages[0].content" },
       { messages: [{ role: "user", content: "ok" }, { role: "user", content: [{ type: "text", text: 5 }] }], param: "messages[1].content[0].text" },
       { messages: [{ role: "user", content: "hi", name: 3 }], param: "messages[0].name" },
-      // Tool calling is not supported yet, so a tool-calling assistant turn is refused rather than dropped.
-      {
-        messages: [{ role: "user", content: "hi" }, { role: "assistant", content: null, tool_calls: [{ id: "c1", type: "function", function: { name: "f", arguments: "{}" } }] }],
-        param: "messages[1].tool_calls",
-      },
+      // Tool-call history is checked field by field, never dropped.
+      { messages: [{ role: "user", content: "hi" }, { role: "assistant", content: null, tool_calls: { id: "c1" } }], param: "messages[1].tool_calls" },
+      { messages: [{ role: "user", content: "hi" }, { role: "assistant", content: null, tool_calls: [{ type: "function", function: { name: "f", arguments: "{}" } }] }], param: "messages[1].tool_calls[0].id" },
+      { messages: [{ role: "user", content: "hi" }, { role: "assistant", content: null, tool_calls: [{ id: "c1", type: "function", function: { name: "f", arguments: { a: 1 } } }] }], param: "messages[1].tool_calls[0].function.arguments" },
+      { messages: [{ role: "user", content: "hi" }, { role: "user", content: "x", tool_calls: [] }], param: "messages[1].tool_calls" },
+      { messages: [{ role: "user", content: "hi" }, { role: "tool", content: "sunny" }], param: "messages[1].tool_call_id" },
     ];
     for (const c of cases) {
       const res = await postJson(ctx.server.url, "/v1/chat/completions", { ...base, messages: c.messages });
@@ -175,23 +176,12 @@ describe("unsupported parameters are refused, never silently ignored", () => {
     expect(res.choices[0]!.message.role).toBe("assistant");
   });
 
-  test("response_format json_object and json_schema → 400 not supported", async () => {
-    await expectRefused(chat(ctx.client, { messages, max_tokens: 2, response_format: { type: "json_object" } }), {
-      status: 400,
-      param: "response_format",
-      message: [/json_object/, /not supported/],
-    });
-    await expectRefused(
-      chat(ctx.client, { messages, max_tokens: 2, response_format: { type: "json_schema", json_schema: { name: "answer", schema: { type: "object" } } } }),
-      { status: 400, param: "response_format", message: [/json_schema/, /not supported/] },
-    );
-  });
-
-  test("tools → 400 not supported", async () => {
-    await expectRefused(
-      chat(ctx.client, { messages, max_tokens: 2, tools: [{ type: "function", function: { name: "get_weather", parameters: { type: "object", properties: {} } } }] }),
-      { status: 400, param: "tools", message: [/not supported/] },
-    );
+  test("the legacy functions / function_call parameters → 400 naming them (tools replace them)", async () => {
+    const res = await postJson(ctx.server.url, "/v1/chat/completions", { model: CHAT_MODEL, messages, max_tokens: 1, functions: [{ name: "f", parameters: {} }] });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as ErrorBody).error.param).toBe("functions");
+    const res2 = await postJson(ctx.server.url, "/v1/chat/completions", { model: CHAT_MODEL, messages, max_tokens: 1, function_call: "auto" });
+    expect(((await res2.json()) as ErrorBody).error.param).toBe("function_call");
   });
 
   test("top_logprobs above 20, or without logprobs → 400 on top_logprobs", async () => {

@@ -91,6 +91,9 @@ export function validate(schema: object, text: string): { ok: boolean; errors: s
   } catch (err) {
     return { ok: false, errors: `not JSON: ${(err as Error).message}: ${JSON.stringify(text.slice(0, 200))}` };
   }
+  // ajv keeps schemas by $id: another test file's schema with the same $id would clash with this one.
+  const id = (schema as { $id?: unknown }).$id;
+  if (typeof id === "string") ajv.removeSchema(id);
   const check = ajv.compile(schema);
   const ok = check(value) as boolean;
   return { ok, errors: ok ? "" : `${ajv.errorsText(check.errors)} in ${JSON.stringify(text.slice(0, 300))}` };

@@ -7,6 +7,7 @@
 import { describe, expect, test } from "bun:test";
 import { ConvertError } from "../../src/convert/convert-error.ts";
 import { DeviceUnavailable, GenerationFailed, ModelNotFound, ModelUnavailable, QueueFull, TooManySequences } from "../../src/engine/engine-errors.ts";
+import { GrammarError } from "../../src/engine/grammar/grammar-error.ts";
 import { HubError } from "../../src/engine/hub/hub-errors.ts";
 import { loadFailure } from "../../src/engine/model-pool.ts";
 import { ApiError } from "../../src/http/shared/api-error.ts";
@@ -91,5 +92,26 @@ describe("a ConvertError during a model load", () => {
     const other = loadFailure(spec, new Error("onnxruntime: bad graph\nstack trace..."));
     expect(other.code).toBe("model_unavailable");
     expect(other.message).toBe("Model 'my-ckpt' could not be loaded: onnxruntime: bad graph. It will be retried on the next request.");
+  });
+});
+
+describe("structured-output errors", () => {
+  test("a schema or tools we cannot enforce: 400 with its own code and param = the path it names", () => {
+    for (const code of ["unsupported_keyword", "invalid_schema", "unsupported_pattern", "schema_too_complex", "invalid_tools"] as const) {
+      const err = new GrammarError(code, "'not' is not enforced.", "properties.x.not").under("response_format.json_schema.schema");
+      expect(wire(err)).toEqual({
+        status: 400,
+        headers: {},
+        type: "invalid_request_error",
+        code,
+        param: "response_format.json_schema.schema.properties.x.not",
+        message: "Invalid 'response_format.json_schema.schema.properties.x.not': 'not' is not enforced.",
+      });
+    }
+    expect(wire(new GrammarError("invalid_schema", "must be an object.")).param).toBeNull();
+  });
+
+  test("the engine failing on input we accepted is ours: 500 engine_failed, no param", () => {
+    expect(wire(new GrammarError("engine_failed", "aborted", "tools"))).toMatchObject({ status: 500, type: "server_error", code: "engine_failed", param: null });
   });
 });

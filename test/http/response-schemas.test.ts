@@ -85,6 +85,17 @@ describe("chat", () => {
     const chunks = await frames("/v1/chat/completions", { ...CHAT, logprobs: true, stream_options: { include_usage: true } });
     for (const c of chunks) conforms(ChatChunkSchema, c);
   });
+
+  const TOOLS = [{ type: "function", function: { name: "add", parameters: { type: "object", properties: { a: { type: "integer", minimum: 0, maximum: 9 } }, required: ["a"] } } }];
+  test.each([
+    ["tool calls (required, finish_reason tool_calls)", { model: "test-hermes", tools: TOOLS, tool_choice: "required", max_tokens: 200 }],
+    ["a forced named call with logprobs", { model: "test-llama3", tools: TOOLS, tool_choice: { type: "function", function: { name: "add" } }, max_tokens: 200, logprobs: true }],
+    ["a call cut off (length)", { tools: TOOLS, tool_choice: "required", max_tokens: 12 }],
+    ["json_schema output", { response_format: { type: "json_schema", json_schema: { name: "n", schema: { type: "object", properties: { a: { type: "boolean" } }, required: ["a"] } } }, max_tokens: 50 }],
+  ])("collected and streamed: %s", async (_, extra) => {
+    conforms(ChatResponseSchema, await collected("/v1/chat/completions", { ...CHAT, ...extra }));
+    for (const c of await frames("/v1/chat/completions", { ...CHAT, ...extra, stream_options: { include_usage: true } })) conforms(ChatChunkSchema, c);
+  });
 });
 
 describe("responses", () => {
@@ -97,6 +108,18 @@ describe("responses", () => {
     ["a completion-only model's plain prompt", { model: "test-gpt2" }],
   ])("collected: %s", async (_, extra) => {
     conforms(ResponseObjectSchema, await collected("/v1/responses", { ...RESP, ...extra }));
+  });
+
+  const FUNCTIONS = [{ type: "function", name: "add", parameters: { type: "object", properties: { a: { type: "integer", minimum: 0, maximum: 9 } }, required: ["a"] }, strict: true }];
+  test.each([
+    ["function calls (required)", { model: "test-hermes", tools: FUNCTIONS, tool_choice: "required", max_output_tokens: 200 }],
+    ["a named function", { tools: FUNCTIONS, tool_choice: { type: "function", name: "add" }, max_output_tokens: 200 }],
+    ["json_schema format", { text: { format: { type: "json_schema", name: "n", schema: { type: "object", properties: { a: { type: "boolean" } }, required: ["a"] }, strict: true } }, max_output_tokens: 50 }],
+    ["json_object format", { text: { format: { type: "json_object" } }, max_output_tokens: 5 }],
+  ])("collected and streamed: %s", async (_, extra) => {
+    conforms(ResponseObjectSchema, await collected("/v1/responses", { ...RESP, ...extra }));
+    const r = await post("/v1/responses", { ...RESP, ...extra, stream: true });
+    for (const e of parseSse(r.text).map((x) => JSON.parse(x.data))) conforms(ResponseStreamEventSchema, e);
   });
 
   test("streamed, with logprobs: every event", async () => {

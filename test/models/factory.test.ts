@@ -25,11 +25,11 @@ const CHECKPOINTS = [...CHECKPOINT_RECIPES, ...QUALITY_RECIPES].map((r) => r.nam
 test("two fresh runs write byte-identical files", async () => {
   const [a, b] = [path.join(tmp, "a"), path.join(tmp, "b")];
   // The exports, then the converter's test checkpoints (which registry.yaml does not list).
-  expect((await ensureTestModels({ dir: a })).written).toEqual(["test-gpt2", "test-chat", "test-embed", ...CHECKPOINTS]);
+  expect((await ensureTestModels({ dir: a })).written).toEqual(["test-gpt2", "test-chat", "test-embed", "test-hermes", "test-llama3", ...CHECKPOINTS]);
   await ensureTestModels({ dir: b });
   const files = listFiles(a);
   expect(files).toEqual(listFiles(b));
-  for (const model of ["test-gpt2", "test-chat", "test-embed"]) {
+  for (const model of ["test-gpt2", "test-chat", "test-embed", "test-hermes", "test-llama3"]) {
     for (const f of ["config.json", "generation_config.json", "tokenizer.json", "tokenizer_config.json", "onnx/model.onnx"]) {
       expect(files).toContain(`${model}/${f}`);
     }
@@ -56,6 +56,8 @@ test("registry.yaml lists the models with paths relative to itself", async () =>
     { name: "test-gpt2", path: "test-gpt2", dtype: "fp32", device: "cpu", tiktoken_encoding: "gpt2" },
     { name: "test-chat", path: "test-chat", dtype: "fp32", device: "cpu" },
     { name: "test-embed", path: "test-embed", task: "embeddings", pooling: "mean", normalize: true, device: "cpu" },
+    { name: "test-hermes", path: "test-hermes", dtype: "fp32", device: "cpu" },
+    { name: "test-llama3", path: "test-llama3", dtype: "fp32", device: "cpu" },
   ]);
   for (const e of entries) expect(fs.existsSync(path.join(path.dirname(registryPath), e.path, "config.json"))).toBe(true);
 });

@@ -1,15 +1,16 @@
 /**
- * The output half that tool calling plugs into, without a model: a scripted segmenter (standing in for the
- * tool-call parser of the tools work) turns generation events into message text and a function call, and the
- * stream this server would send is read by the official SDK's own responses.stream() helper through a fetch
- * that answers with it. Every event must fit the wire schema, and the SDK must assemble the same items the
- * final response lists (a text message, then a function_call with its arguments).
+ * The output half of tool calling, without a model: generation events whose text holds a Hermes-style call are
+ * read by the request's accumulator with the real tool-call parser, turned into message text and a function
+ * call, and the stream this server would send is read by the official SDK's own responses.stream() helper
+ * through a fetch that answers with it. Every event must fit the wire schema, and the SDK must assemble the same
+ * items the final response lists (a text message, then a function_call with its arguments).
  */
 import { expect, test } from "bun:test";
 import { Value } from "@sinclair/typebox/value";
 import OpenAI from "openai";
 import type { GenerationEvent } from "../../src/engine/generation/generation-types.ts";
-import type { OutputSegment, OutputSegmenter } from "../../src/http/responses/output-segments.ts";
+import { ToolCallParser } from "../../src/engine/tools/tool-call-parser.ts";
+import { functionCalls } from "../../src/http/responses/output-segments.ts";
 import { ResponseStreamEventSchema } from "../../src/http/responses/response-events-schema.ts";
 import { responseHead } from "../../src/http/responses/response-head.ts";
 import { ResponseOutput } from "../../src/http/responses/response-output.ts";
@@ -20,32 +21,25 @@ import type { TaggedEvent } from "../../src/http/shared/merge-events.ts";
 import { sseResponse } from "../../src/http/shared/sse-response.ts";
 import { parseSse } from "../helpers/sse.ts";
 
-/** Each delta's text names the segments it becomes, as a tool-call parser would report them. */
-const SCRIPT: Record<string, OutputSegment[]> = {
-  "Let me look. ": [{ kind: "text", text: "Let me look. ", tokens: [] }],
-  "<call>": [{ kind: "call_start", name: "get_weather" }],
-  '{"city":': [{ kind: "call_arguments", text: '{"city":' }],
-  ' "Paris"}': [{ kind: "call_arguments", text: ' "Paris"}' }],
-  "</call>": [{ kind: "call_end" }],
-};
-
-const scripted: OutputSegmenter = { push: (text) => SCRIPT[text] ?? [], end: () => [] };
+/** The model's text, delta by delta: a sentence, then one call in the Hermes format. */
+const DELTAS = ["Let me look. ", "<tool_call>", '\n{"name": "get_weather", ', '"arguments": {"city":', ' "Paris"}', "}\n</tool_call>"];
 
 async function* generation(): AsyncGenerator<TaggedEvent> {
   const events: GenerationEvent[] = [
     { type: "prompt", promptTokens: 7, logprobs: null },
-    ...Object.keys(SCRIPT).map((text): GenerationEvent => ({ type: "delta", index: 0, text, tokens: [{ id: 1, logprob: null, top: [] }] })),
-    { type: "finish", index: 0, reason: "stop", completionTokens: 5 },
+    ...DELTAS.map((text): GenerationEvent => ({ type: "delta", index: 0, text, tokens: [{ id: 1, logprob: null, top: [] }] })),
+    { type: "finish", index: 0, reason: "stop", completionTokens: 6 },
   ];
   for (const event of events) yield { prompt: 0, event };
 }
 
 test("a message then a function call: schema-true events that the SDK's stream helper assembles", async () => {
   let final: ResponseObject | null = null;
-  const events = responseEvents(generation(), new ChoiceAccumulator({ prompts: 1, choicesPerPrompt: 1 }), {
+  const acc = new ChoiceAccumulator({ prompts: 1, choicesPerPrompt: 1, toolCalls: { reader: () => new ToolCallParser("hermes"), finishReason: "tool_calls" } });
+  const events = responseEvents(generation(), acc, {
     head: responseHead({ model: "m", input: "weather?" }, {}),
     output: new ResponseOutput(null),
-    segmenter: scripted,
+    segmenter: functionCalls(),
     onFinal: (r) => void (final = r),
   });
   const body = await sseResponse(events, { pingMs: 0, onClose: () => {}, namedEvents: true }).text();
@@ -81,5 +75,5 @@ test("a message then a function call: schema-true events that the SDK's stream h
   expect(call).toMatchObject({ name: "get_weather", arguments: '{"city": "Paris"}', status: "completed" });
   expect(call.call_id).toMatch(/^call_/);
   expect(final!.output).toEqual(JSON.parse(JSON.stringify(sent.at(-1).response.output)));
-  expect(final!.usage).toMatchObject({ input_tokens: 7, output_tokens: 5, total_tokens: 12 });
+  expect(final!.usage).toMatchObject({ input_tokens: 7, output_tokens: 6, total_tokens: 13 });
 });

@@ -72,7 +72,7 @@ describe("a chat model renders the conversation as chat does", () => {
 
   test("a function_call_output item renders as a tool message, as chat renders one", async () => {
     const r = await create({ input: [{ role: "user", content: "Weather?" }, { type: "function_call_output", call_id: "call_1", output: "sunny" }], max_output_tokens: 3 });
-    expect(r.usage!.input_tokens).toBe(await chatPromptTokens(ctx.server.url, [{ role: "user", content: "Weather?" }, { role: "tool", content: "sunny" }]));
+    expect(r.usage!.input_tokens).toBe(await chatPromptTokens(ctx.server.url, [{ role: "user", content: "Weather?" }, { role: "tool", content: "sunny", tool_call_id: "call_1" }]));
   });
 });
 
@@ -144,14 +144,19 @@ describe("bad input is a 400 naming the field", () => {
     ["an image part", { input: [{ role: "user", content: [{ type: "input_image", image_url: "https://x/y.png" }] }] }, "input[0].content[0].type", "unsupported_content_type"],
     ["an unknown item type", { input: [{ type: "item_reference", id: "x" }] }, "input[0].type", "unsupported_parameter"],
     ["a function_call without call_id", { input: [{ type: "function_call", name: "f", arguments: "{}" }] }, "input[0].call_id", null],
-    ["a function_call item (tool calling comes later)", { input: [{ type: "function_call", call_id: "c", name: "f", arguments: "{}" }] }, "input[0]", "unsupported_parameter"],
+    ["a function_call without arguments", { input: [{ type: "function_call", call_id: "c", name: "f" }] }, "input[0].arguments", null],
     ["max_output_tokens 0", { input: "x", max_output_tokens: 0 }, "max_output_tokens", "invalid_value"],
     ["temperature 3", { input: "x", temperature: 3 }, "temperature", "invalid_value"],
     ["17 metadata pairs", { input: "x", metadata: Object.fromEntries(Array.from({ length: 17 }, (_, i) => [`k${i}`, "v"])) }, "metadata", null],
-    ["json_schema output (not yet)", { input: "x", text: { format: { type: "json_schema", name: "n", schema: {} } } }, "text.format", "unsupported_parameter"],
-    ["json_object output (not yet)", { input: "x", text: { format: { type: "json_object" } } }, "text.format", "unsupported_parameter"],
-    ["tools (not yet)", { input: "x", tools: [{ type: "function", name: "f", parameters: {}, strict: true }] }, "tools", "unsupported_parameter"],
-    ["tool_choice required (not yet)", { input: "x", tool_choice: "required" }, "tool_choice", "unsupported_parameter"],
+    ["an unknown text.format type", { input: "x", text: { format: { type: "yaml" } } }, "text.format.type", "invalid_schema"],
+    ["a json_schema format without a name", { input: "x", text: { format: { type: "json_schema", schema: {} } } }, "text.format.name", "invalid_schema"],
+    ["a json_schema format with a refused keyword", { input: "x", text: { format: { type: "json_schema", name: "n", schema: { type: "array", uniqueItems: true } } } }, "text.format.schema.uniqueItems", "unsupported_keyword"],
+    ["a hosted tool", { input: "x", tools: [{ type: "web_search" }] }, "tools[0].type", "invalid_tools"],
+    ["a function tool without a name", { input: "x", tools: [{ type: "function", parameters: {}, strict: true }] }, "tools[0].name", "invalid_tools"],
+    ["function parameters with a refused keyword", { input: "x", tools: [{ type: "function", name: "f", parameters: { type: "object", properties: { n: { type: "number", minimum: 0 } } }, strict: true }] }, "tools[0].parameters.properties.n.minimum", "unsupported_keyword"],
+    ["tool_choice naming no tool", { input: "x", tools: [{ type: "function", name: "f", parameters: null, strict: true }], tool_choice: { type: "function", name: "g" } }, "tool_choice.name", "invalid_tools"],
+    ["tool_choice required without tools", { input: "x", tool_choice: "required" }, "tool_choice", "invalid_tools"],
+    ["ignore_eos with a json format", { input: "x", text: { format: { type: "json_object" } }, ignore_eos: true }, "ignore_eos", "unsupported_parameter"],
     ["reasoning effort on a non-reasoning model", { input: "x", reasoning: { effort: "high" } }, "reasoning.effort", "unsupported_parameter"],
     ["background", { input: "x", background: true }, "background", "unsupported_parameter"],
     ["an unknown include", { input: "x", include: ["everything"] }, "include", "invalid_value"],

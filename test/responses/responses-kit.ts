@@ -15,6 +15,7 @@ export const IM_END_ID = 50258;
 export interface TemplateMessage {
   role: string;
   content: string;
+  tool_call_id?: string;
 }
 
 /** The prompt tokens the server builds for these chat messages (POST /tokenize). */

@@ -36,6 +36,7 @@ const CASES: { family: ToolFamily; text: string; want: ReturnType<typeof assembl
     want: { content: "Let me check.", calls: [{ name: "get_weather", arguments: '{"city": "Paris", "unit": "c"}' }, { name: "time", arguments: "{}" }] },
   },
   { family: "hermes", text: "No tools needed: a < b and <tool is fine.", want: { content: "No tools needed: a < b and <tool is fine.", calls: [] } },
+  { family: "hermes", text: "<tool_call> is the tag; <tool_call>\n{}</tool_call> is none", want: { content: "<tool_call> is the tag; <tool_call>\n{}</tool_call> is none", calls: [] } },
   { family: "hermes", text: '<tool_call>{"arguments": {"q": "x}"}, "name": "search"}</tool_call>', want: { content: "", calls: [{ name: "search", arguments: '{"q": "x}"}' }] } },
   { family: "llama3", text: '<|python_tag|>{"name": "get_weather", "parameters": {"city": "Oslo"}}', want: { content: "", calls: [{ name: "get_weather", arguments: '{"city": "Oslo"}' }] } },
   { family: "llama3", text: '{"name": "a", "parameters": {"x": 1}}; {"name": "b", "parameters": {}}', want: { content: "", calls: [{ name: "a", arguments: '{"x": 1}' }, { name: "b", arguments: "{}" }] } },
@@ -56,5 +57,6 @@ for (const c of CASES) {
 
 test("a call cut off keeps its partial arguments; an unnamed one is content", () => {
   expect(parseSplit("hermes", '<tool_call>{"name": "f", "arguments": {"a": "hal', [])).toEqual({ content: "", calls: [{ name: "f", arguments: '{"a": "hal' }] });
-  expect(parseSplit("hermes", '<tool_call>{"na', [])).toEqual({ content: '{"na', calls: [] });
+  expect(parseSplit("hermes", '<tool_call>{"na', [])).toEqual({ content: '<tool_call>{"na', calls: [] });
+  expect(parseSplit("hermes", '<tool_call>\n{"na', [5, 12])).toEqual({ content: '<tool_call>\n{"na', calls: [] });
 });

@@ -110,6 +110,7 @@ export class GrammarEngine {
     this.outstanding = [];
     this.queued = [];
     this.parked = [];
+    this.closing = [];
     this.sequences.clear();
     this.compiledKeys.clear();
   }
@@ -203,7 +204,8 @@ export class GrammarEngine {
 
   private flush(): void {
     if (this.closing.length > 0) {
-      this.post({ type: "close", seqs: this.closing });
+      // With no worker there is nothing to free: starting one only to close sequences would outlive a shutdown.
+      if (this.worker) this.post({ type: "close", seqs: this.closing });
       this.closing = [];
     }
     const ready = this.queued.filter((e) => this.sequences.get(e.seq)?.opened);

@@ -32,6 +32,8 @@ export class ToolCallParser {
   private calls = 0;
   private inArray = false;
   private afterCall = false;
+  /** The `<tool_call>` just read: given back as content if no call follows it. */
+  private heldMarker = "";
   private readonly events: ToolParseEvent[] = [];
 
   constructor(
@@ -53,10 +55,12 @@ export class ToolCallParser {
   finish(): ToolParseEvent[] {
     this.run(true);
     if (this.scanner) {
-      if (this.scanner.name === null) this.content(this.scanner.raw);
+      if (this.scanner.name === null) this.content(this.heldMarker + this.scanner.raw);
+      this.heldMarker = "";
       this.scanner = null;
     }
-    if (this.buffer) this.content(this.buffer);
+    this.content(this.heldMarker + this.buffer);
+    this.heldMarker = "";
     this.buffer = "";
     return this.events.splice(0);
   }
@@ -115,6 +119,7 @@ export class ToolCallParser {
         if (at >= 0) {
           this.content(this.buffer.slice(0, at));
           this.buffer = this.buffer.slice(at + HERMES_OPEN.length);
+          this.heldMarker = HERMES_OPEN;
           this.mode = "between";
           return;
         }
@@ -126,6 +131,8 @@ export class ToolCallParser {
       case "between": {
         const trimmed = this.buffer.replace(/^[\s,;]+/, "");
         if (trimmed === "") {
+          // After a marker, whitespace is held with it: the call's layout if a call follows, else content.
+          if (this.heldMarker) this.heldMarker += this.buffer;
           this.buffer = "";
           return;
         }
@@ -136,11 +143,14 @@ export class ToolCallParser {
           return;
         }
         if (!trimmed.startsWith("{")) {
-          // Not a call after all: what follows is content.
-          this.buffer = trimmed;
+          // Not a call after all: the marker and what follows are content.
+          this.content(this.heldMarker);
+          this.heldMarker = "";
+          this.buffer = hermes ? this.buffer : trimmed;
           this.mode = hermes ? "content" : "text-only";
           return;
         }
+        if (this.heldMarker) this.heldMarker += this.buffer.slice(0, this.buffer.length - trimmed.length);
         this.buffer = trimmed;
         this.scanner = new CallObjectScanner();
         this.emittedArgs = 0;
@@ -153,9 +163,12 @@ export class ToolCallParser {
         this.buffer = this.buffer.slice(used);
         if (s.name !== null) this.emitCall(s);
         if (s.done) {
-          if (s.name === null) this.content(s.raw);
+          const named = s.name !== null;
+          if (!named) this.content(this.heldMarker + s.raw);
+          this.heldMarker = "";
           this.scanner = null;
-          this.mode = hermes ? "after" : "between";
+          // A call's closing tag is layout; after an object that was no call, it is content.
+          this.mode = hermes ? (named ? "after" : "content") : "between";
         }
         return;
       }
@@ -185,6 +198,7 @@ export class ToolCallParser {
   private emitCall(s: CallObjectScanner): void {
     if (!this.started.has(s)) {
       this.started.add(s);
+      this.heldMarker = "";
       this.events.push({ type: "call", index: this.calls, id: this.makeId(), name: s.name! });
       this.calls++;
     }

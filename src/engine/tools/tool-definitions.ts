@@ -72,6 +72,7 @@ function toolFunction(t: unknown, at: string): ToolFunction {
 
 function toolChoiceOf(c: unknown, functions: ToolFunction[], count: number): ToolChoice {
   if (c === undefined || c === null) return count > 0 ? { kind: "auto" } : { kind: "none" };
+  if (c === "required" && functions.length === 0) throw new GrammarError("invalid_tools", "tool_choice \"required\" needs at least one tool in 'tools'.", "tool_choice");
   if (c === "none" || c === "auto" || c === "required") return { kind: c };
   if (isObject(c) && c.type === "function" && isObject(c.function) && typeof c.function.name === "string") {
     const name = c.function.name;

@@ -1,27 +1,38 @@
+import { responseFormatGrammar } from "../../engine/grammar/response-format.ts";
+import { toolPlan } from "../../engine/tools/tool-plan.ts";
 import { invalidRequest } from "../shared/api-error.ts";
 import { accumulateAll, ChoiceAccumulator } from "../shared/choice-accumulator.ts";
 import { checkContext, checkN, checkSequencesFit, samplingParams, stopStrings } from "../shared/generation-params.ts";
 import { newId, unixSeconds } from "../shared/ids.ts";
 import { textModel, type ServerContext } from "../shared/server-context.ts";
 import { sseResponse } from "../shared/sse-response.ts";
+import { grammarConstraints, outputGrammar, specialTokenTexts } from "../shared/structured-output.ts";
 import { linkedAbort, submitGeneration } from "../shared/submit-generation.ts";
 import { chatBody, chatChunks, type ChatFormat } from "./chat-format.ts";
 import { templateMessages } from "./chat-messages.ts";
-import { chatPromptIds } from "./chat-prompt.ts";
+import { chatPromptIds, historyRendering } from "./chat-prompt.ts";
 import type { ChatRequest, ChatResponse } from "./chat-schema.ts";
 
-/** POST /v1/chat/completions: render the model's chat template, generate, answer in OpenAI's chat shapes. */
+/**
+ * POST /v1/chat/completions: render the model's chat template (with any tools), generate — held to the response
+ * format or a forced tool call when the request asks — and answer in OpenAI's chat shapes, tool calls parsed out
+ * of the text in the model family's format.
+ */
 export async function handleChat(ctx: ServerContext, body: ChatRequest, clientSignal?: AbortSignal): Promise<Response | ChatResponse> {
   refuseUnsupported(body);
   const model = await textModel(ctx, body.model, "/v1/chat/completions");
-  if (!model.tokenizer.chatTemplate) {
+  const template = model.tokenizer.chatTemplate;
+  if (!template) {
     throw invalidRequest(
       `Model '${body.model}' has no chat template, so it cannot serve /v1/chat/completions. Use /v1/completions with a text prompt, or set 'chat_template' in its registry entry.`,
       "model",
       "model_not_chat_capable",
     );
   }
-  const promptIds = chatPromptIds(model, templateMessages(body.messages), "messages");
+  const history = templateMessages(body.messages);
+  const format = responseFormatGrammar(body.response_format);
+  const plan = toolPlan(template, specialTokenTexts(model), history, body);
+  const promptIds = chatPromptIds(model, plan?.rendering ?? historyRendering(template, history), "messages");
   const n = body.n ?? 1;
   checkN(n, "n", ctx.settings);
   checkSequencesFit(model, n, "n");
@@ -31,6 +42,8 @@ export async function handleChat(ctx: ServerContext, body: ChatRequest, clientSi
   else checkContext(model, promptIds.length, requested, body.max_completion_tokens != null ? "max_completion_tokens" : "max_tokens");
   const wantLogprobs = body.logprobs ?? false;
   if (body.top_logprobs != null && !wantLogprobs) throw invalidRequest("'top_logprobs' requires 'logprobs': true.", "top_logprobs");
+  const grammar = outputGrammar(format, plan, "response_format");
+  const constraints = await grammarConstraints(model, grammar, body.ignore_eos ?? false, plan?.grammar ? "tools" : "response_format");
 
   const abort = linkedAbort(clientSignal);
   const events = submitGeneration(model, [{
@@ -43,31 +56,33 @@ export async function handleChat(ctx: ServerContext, body: ChatRequest, clientSi
     logprobs: wantLogprobs ? (body.top_logprobs ?? 0) : null,
     promptLogprobs: null,
     signal: abort.signal,
+    constraints,
   }], abort);
-  const format: ChatFormat = { model, frame: { id: newId("chatcmpl"), created: unixSeconds(), model: body.model }, n, logprobs: wantLogprobs };
-  const acc = new ChoiceAccumulator({ prompts: 1, choicesPerPrompt: n });
+  const shape: ChatFormat = { model, frame: { id: newId("chatcmpl"), created: unixSeconds(), model: body.model }, n, logprobs: wantLogprobs, tools: plan?.parser != null };
+  const acc = new ChoiceAccumulator({
+    prompts: 1,
+    choicesPerPrompt: n,
+    toolCalls: plan?.parser ? { reader: plan.parser, finishReason: plan.callsFinishReason } : null,
+  });
   if (body.stream) {
-    return sseResponse(chatChunks(events, acc, { ...format, includeUsage: body.stream_options?.include_usage ?? false }), {
+    return sseResponse(chatChunks(events, acc, { ...shape, includeUsage: body.stream_options?.include_usage ?? false }), {
       pingMs: ctx.settings.ssePingMs,
       onClose: () => abort.abort(),
     });
   }
   try {
-    return chatBody(await accumulateAll(events, acc), format);
+    return chatBody(await accumulateAll(events, acc), shape);
   } finally {
     abort.abort();
   }
 }
 
+/** The legacy function-calling parameters (before `tools`) are refused by name; `tools` does what they did. */
 function refuseUnsupported(body: ChatRequest): void {
-  const fmt = body.response_format?.type;
-  if (fmt !== undefined && fmt !== "text") {
-    throw invalidRequest(`response_format '${fmt}' is not supported yet; only {"type": "text"} is.`, "response_format", "unsupported_parameter");
+  if (body.functions && body.functions.length > 0) {
+    throw invalidRequest("The legacy 'functions' parameter is not supported; send 'tools' with {\"type\": \"function\", \"function\": …} entries.", "functions", "unsupported_parameter");
   }
-  if ((body.tools && body.tools.length > 0) || (body.functions && body.functions.length > 0)) {
-    throw invalidRequest("Tool calling ('tools') is not supported yet by this server.", body.tools ? "tools" : "functions", "unsupported_parameter");
-  }
-  if (body.tool_choice !== undefined && body.tool_choice !== null && body.tool_choice !== "none") {
-    throw invalidRequest("'tool_choice' is not supported yet by this server.", "tool_choice", "unsupported_parameter");
+  if (body.function_call != null) {
+    throw invalidRequest("The legacy 'function_call' parameter is not supported; use 'tool_choice'.", "function_call", "unsupported_parameter");
   }
 }

@@ -1,4 +1,5 @@
-import type { ChatMessageForTemplate, TemplateRole } from "../../engine/tokenizer/text-tokenizer.ts";
+import type { TemplateRole } from "../../engine/tokenizer/text-tokenizer.ts";
+import type { ToolHistoryMessage } from "../../engine/tools/tool-prompt.ts";
 import { invalidRequest } from "../shared/api-error.ts";
 import { CHAT_ROLES, type ChatRole } from "./chat-schema.ts";
 
@@ -7,10 +8,11 @@ function isChatRole(role: string): role is ChatRole {
 }
 
 /**
- * OpenAI messages → what a chat template renders. `developer` is a system message; text parts are joined;
- * any other part type is refused by name, never dropped.
+ * OpenAI messages → the conversation a chat template renders. `developer` is a system message; text parts are
+ * joined; any other part type is refused by name, never dropped. An assistant turn's `tool_calls` and a tool
+ * message's `tool_call_id` are kept (checked field by field) for the tools' rendering (tool-prompt.ts).
  */
-export function templateMessages(messages: unknown[]): ChatMessageForTemplate[] {
+export function templateMessages(messages: unknown[]): ToolHistoryMessage[] {
   if (messages.length === 0) throw invalidRequest("'messages' must contain at least one message.", "messages", "invalid_value");
   return messages.map((raw, i) => {
     const at = `messages[${i}]`;
@@ -20,15 +22,38 @@ export function templateMessages(messages: unknown[]): ChatMessageForTemplate[] 
     const role = m.role;
     if (!isChatRole(role)) throw invalidRequest(`${at}.role '${role.slice(0, 40)}' is not one of ${CHAT_ROLES.join(", ")}.`, `${at}.role`);
     const content = contentText(m.content, role, at);
-    const out: ChatMessageForTemplate = { role: templateRole(role), content };
+    const out: ToolHistoryMessage = { role: templateRole(role), content };
     if (m.name !== undefined && m.name !== null) {
       if (typeof m.name !== "string") throw invalidRequest(`${at}.name must be a string.`, `${at}.name`);
       out.name = m.name;
     }
-    if (m.tool_calls !== undefined && m.tool_calls !== null && !(Array.isArray(m.tool_calls) && m.tool_calls.length === 0)) {
-      throw invalidRequest(`${at}.tool_calls: tool calling is not supported yet by this server.`, `${at}.tool_calls`, "unsupported_parameter");
+    if (m.tool_calls !== undefined && m.tool_calls !== null) {
+      if (role !== "assistant") throw invalidRequest(`${at}.tool_calls: only assistant messages carry tool calls.`, `${at}.tool_calls`);
+      const calls = toolCalls(m.tool_calls, `${at}.tool_calls`);
+      if (calls.length > 0) out.tool_calls = calls;
+    }
+    if (role === "tool") {
+      if (typeof m.tool_call_id !== "string") throw invalidRequest(`${at}.tool_call_id is required for a tool message and must be a string.`, `${at}.tool_call_id`);
+      out.tool_call_id = m.tool_call_id;
     }
     return out;
+  });
+}
+
+/** An assistant turn's calls: `[{id, type: "function", function: {name, arguments}}]`, arguments as JSON text. */
+function toolCalls(raw: unknown, at: string): NonNullable<ToolHistoryMessage["tool_calls"]> {
+  if (!Array.isArray(raw)) throw invalidRequest(`${at} must be an array of tool calls.`, at);
+  return raw.map((c, j) => {
+    const p = `${at}[${j}]`;
+    if (!c || typeof c !== "object" || Array.isArray(c)) throw invalidRequest(`${p} must be an object like {"id": …, "type": "function", "function": {"name": …, "arguments": …}}.`, p);
+    const call = c as Record<string, unknown>;
+    if (typeof call.id !== "string") throw invalidRequest(`${p}.id is required and must be a string.`, `${p}.id`);
+    if (call.type !== "function") throw invalidRequest(`${p}.type must be 'function'.`, `${p}.type`);
+    const fn = call.function as Record<string, unknown> | null | undefined;
+    if (!fn || typeof fn !== "object" || Array.isArray(fn)) throw invalidRequest(`${p}.function must be an object with 'name' and 'arguments'.`, `${p}.function`);
+    if (typeof fn.name !== "string") throw invalidRequest(`${p}.function.name is required and must be a string.`, `${p}.function.name`);
+    if (typeof fn.arguments !== "string") throw invalidRequest(`${p}.function.arguments is required and must be a string (the arguments as JSON).`, `${p}.function.arguments`);
+    return { id: call.id, name: fn.name, arguments: fn.arguments };
   });
 }
 

@@ -17,7 +17,9 @@ export const ChatRequestSchema = Type.Object({
   response_format: Nullable(Type.Object({ type: Type.String() })),
   tools: Nullable(Type.Array(Type.Unknown())),
   tool_choice: Nullable(Type.Unknown()),
+  /** response_format, tools and tool_choice are checked precisely in src/engine (schemas, names) so errors name the field. */
   functions: Nullable(Type.Array(Type.Unknown())),
+  function_call: Nullable(Type.Unknown()),
   parallel_tool_calls: Nullable(Type.Boolean()),
 });
 export type ChatRequest = Static<typeof ChatRequestSchema>;
@@ -34,6 +36,42 @@ export const ChatLogprobsSchema = Type.Object(
 );
 export type ChatLogprobs = Static<typeof ChatLogprobsSchema>;
 
+/** A tool call in an answer: the function the model called and its arguments as the JSON text it wrote. */
+export const ToolCallSchema = Type.Object(
+  {
+    id: Type.String(),
+    type: Type.Literal("function"),
+    function: Type.Object({ name: Type.String(), arguments: Type.String() }, { additionalProperties: false }),
+  },
+  { additionalProperties: false },
+);
+export type ToolCall = Static<typeof ToolCallSchema>;
+
+/** A streamed piece of a tool call: the first carries index, id, type and name (arguments ""), the rest argument text. */
+export const ToolCallDeltaSchema = Type.Object(
+  {
+    index: Type.Integer(),
+    id: Type.Optional(Type.String()),
+    type: Type.Optional(Type.Literal("function")),
+    function: Type.Object({ name: Type.Optional(Type.String()), arguments: Type.String() }, { additionalProperties: false }),
+  },
+  { additionalProperties: false },
+);
+export type ToolCallDelta = Static<typeof ToolCallDeltaSchema>;
+
+/** The assistant's message: its text (null when it only called tools, as OpenAI sends it) and its calls. */
+export const ChatMessageSchema = Type.Object(
+  {
+    role: Type.Literal("assistant"),
+    content: Type.Union([Type.String(), Type.Null()]),
+    refusal: Type.Null(),
+    /** Only when the model called tools. */
+    tool_calls: Type.Optional(Type.Array(ToolCallSchema)),
+  },
+  { additionalProperties: false },
+);
+export type ChatMessage = Static<typeof ChatMessageSchema>;
+
 export const ChatResponseSchema = Type.Object(
   {
     id: Type.String(),
@@ -46,7 +84,7 @@ export const ChatResponseSchema = Type.Object(
       Type.Object(
         {
           index: Type.Integer(),
-          message: Type.Object({ role: Type.Literal("assistant"), content: Type.String(), refusal: Type.Null() }, { additionalProperties: false }),
+          message: ChatMessageSchema,
           logprobs: Type.Union([ChatLogprobsSchema, Type.Null()]),
           finish_reason: FinishReasonSchema,
         },
@@ -59,7 +97,10 @@ export const ChatResponseSchema = Type.Object(
 );
 export type ChatResponse = Static<typeof ChatResponseSchema>;
 
-/** One streamed chunk: the first per choice carries the role, the last its finish_reason. */
+/**
+ * One streamed chunk: the first per choice carries the role (content "" — null when the request has tools, so
+ * an answer that only calls tools assembles to content null), the last its finish_reason.
+ */
 export const ChatChunkSchema = Type.Object(
   {
     id: Type.String(),
@@ -70,7 +111,14 @@ export const ChatChunkSchema = Type.Object(
       Type.Object(
         {
           index: Type.Integer(),
-          delta: Type.Object({ role: Type.Optional(Type.Literal("assistant")), content: Type.Optional(Type.String()) }, { additionalProperties: false }),
+          delta: Type.Object(
+            {
+              role: Type.Optional(Type.Literal("assistant")),
+              content: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+              tool_calls: Type.Optional(Type.Array(ToolCallDeltaSchema)),
+            },
+            { additionalProperties: false },
+          ),
           logprobs: Type.Union([ChatLogprobsSchema, Type.Null()]),
           finish_reason: FinishReasonSchema,
         },

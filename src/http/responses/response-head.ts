@@ -1,13 +1,14 @@
 import { newId, unixSeconds } from "../shared/ids.ts";
 import type { ResponseHead } from "./response-run.ts";
+import { echoedTools } from "./response-tools.ts";
 import type { ResponsesRequest } from "./responses-request-schema.ts";
 
 /**
  * The fields a response repeats from its request, with OpenAI's defaults where the request left them out and
- * the values that hold for this server (no tools until tool calling, plain-text format, no reasoning, one
- * service tier, no truncation).
+ * the values that hold for this server (function tools only, no reasoning, one service tier, no truncation).
  */
 export function responseHead(body: ResponsesRequest, metadata: Record<string, string>): ResponseHead {
+  const { tools, tool_choice, format } = echoedTools(body);
   return {
     id: newId("resp", "_"),
     object: "response",
@@ -18,9 +19,8 @@ export function responseHead(body: ResponsesRequest, metadata: Record<string, st
     parallel_tool_calls: body.parallel_tool_calls ?? true,
     temperature: body.temperature ?? 1,
     top_p: body.top_p ?? 1,
-    // Only none and auto get past the refusals until tool calling arrives.
-    tool_choice: body.tool_choice === "none" ? "none" : "auto",
-    tools: [],
+    tool_choice,
+    tools,
     access_programs: null,
     background: false,
     max_output_tokens: body.max_output_tokens ?? null,
@@ -30,7 +30,7 @@ export function responseHead(body: ResponsesRequest, metadata: Record<string, st
     reasoning: { effort: null, summary: null },
     safety_identifier: body.safety_identifier ?? null,
     service_tier: "default",
-    text: { format: { type: "text" }, verbosity: body.text?.verbosity ?? "medium" },
+    text: { format, verbosity: body.text?.verbosity ?? "medium" },
     top_logprobs: body.top_logprobs ?? 0,
     truncation: "disabled",
     ...(body.user != null ? { user: body.user } : {}),

@@ -1,4 +1,4 @@
-import type { ChatMessageForTemplate } from "../../engine/tokenizer/text-tokenizer.ts";
+import type { ToolHistoryMessage } from "../../engine/tools/tool-prompt.ts";
 import { joinTextParts, templateRole } from "../chat/chat-messages.ts";
 import { invalidRequest } from "../shared/api-error.ts";
 import { newId } from "../shared/ids.ts";
@@ -103,25 +103,31 @@ function optionalString(value: unknown, param: string): string | null {
 }
 
 /**
- * The messages the chat template renders for a turn: the instructions as the system message, then the earlier
- * turns (previous_response_id), then this input, each as /v1/chat/completions would render the same messages.
+ * The conversation the chat template renders for a turn: the instructions as the system message, then the
+ * earlier turns (previous_response_id), then this input, each as /v1/chat/completions would render the same
+ * messages. A function_call item is a call of the assistant turn before it (several in a row are one turn's
+ * calls); a function_call_output item is a tool message answering its call_id.
  */
-export function templateConversation(instructions: string | null, earlier: readonly ConversationItem[], input: readonly ConversationItem[]): ChatMessageForTemplate[] {
-  const messages: ChatMessageForTemplate[] = instructions !== null ? [{ role: "system", content: instructions }] : [];
-  const add = (item: ConversationItem, param: string) => {
+export function templateConversation(instructions: string | null, earlier: readonly ConversationItem[], input: readonly ConversationItem[]): ToolHistoryMessage[] {
+  const messages: ToolHistoryMessage[] = instructions !== null ? [{ role: "system", content: instructions }] : [];
+  const add = (item: ConversationItem) => {
     switch (item.type) {
       case "message":
         messages.push({ role: templateRole(item.role), content: joinTextParts(item.content.map((p) => p.text)) });
         return;
       case "function_call_output":
-        messages.push({ role: "tool", content: item.output });
+        messages.push({ role: "tool", content: item.output, tool_call_id: item.call_id });
         return;
-      case "function_call":
-        // Tool-call history renders through the tools' template support (tool calling, not yet here).
-        throw invalidRequest(`${param} is a function_call item: tool calling is not supported yet by this server.`, param, "unsupported_parameter");
+      case "function_call": {
+        const call = { id: item.call_id, name: item.name, arguments: item.arguments };
+        const last = messages.at(-1);
+        if (last?.role === "assistant") last.tool_calls = [...(last.tool_calls ?? []), call];
+        else messages.push({ role: "assistant", content: "", tool_calls: [call] });
+        return;
+      }
     }
   };
-  earlier.forEach((item) => add(item, "previous_response_id"));
-  input.forEach((item, i) => add(item, `input[${i}]`));
+  earlier.forEach(add);
+  input.forEach(add);
   return messages;
 }

@@ -41,7 +41,7 @@ export class ResponseOutput {
       }
       case "call_start": {
         yield* this.closeOpen("completed");
-        const item: FunctionCallItem = { type: "function_call", id: newId("fc", "_"), call_id: newId("call", "_"), name: segment.name, arguments: "", status: "in_progress" };
+        const item: FunctionCallItem = { type: "function_call", id: newId("fc", "_"), call_id: segment.callId ?? newId("call", "_"), name: segment.name, arguments: "", status: "in_progress" };
         this.open = { kind: "call", item, index: this.items.push(item) - 1 };
         yield { type: "response.output_item.added", output_index: this.open.index, item: structuredClone(item) };
         return;

@@ -24,7 +24,8 @@ export interface ResponseRun {
 
 /**
  * The one loop over a response's generation events, for both ways of answering: it reads them through the
- * request's ChoiceAccumulator, turns the text into output items through the segmenter, and yields the
+ * request's ChoiceAccumulator (which reads tool calls out of the text when the request has tools), turns its
+ * parts into output items through the segmenter, and yields the
  * documented event sequence with increasing sequence numbers — created, in_progress, the items' events, then
  * completed, incomplete (the output hit its token limit) or failed (an error after the start). A collected
  * answer runs it to the end and answers with the final response.
@@ -40,9 +41,9 @@ export async function* responseEvents(events: AsyncIterable<TaggedEvent>, acc: C
   let failure: unknown = null;
   try {
     for await (const u of accumulateEach(events, acc)) {
-      if (u.kind === "delta") for (const s of run.segmenter.push(u.text, u.tokens)) for (const e of run.output.apply(s)) yield numbered(e);
+      if (u.kind === "prompt") continue;
+      for (const s of run.segmenter.push(u.parts, u.kind === "delta" ? u.tokens : [])) for (const e of run.output.apply(s)) yield numbered(e);
     }
-    for (const s of run.segmenter.end()) for (const e of run.output.apply(s)) yield numbered(e);
     // A choice without a finish event ended with its events: it ran out of room, as a "length" finish.
     const status = acc.choices[0]!.finishReason === "stop" ? "completed" : "incomplete";
     for (const e of run.output.close(status)) yield numbered(e);

@@ -37,8 +37,22 @@ export type ResponseError = Static<typeof ResponseErrorSchema>;
 export const RESPONSE_STATUSES = ["in_progress", "completed", "incomplete", "failed"] as const;
 export type ResponseStatus = (typeof RESPONSE_STATUSES)[number];
 
-/** `text.format` as the response echoes it (json_object and json_schema arrive with structured output). */
-export const TextFormatSchema = Type.Object({ type: Type.Literal("text") }, { additionalProperties: false });
+/** `text.format` as the response echoes it: plain text, any JSON object, or JSON matching a named schema. */
+export const TextFormatSchema = Type.Union([
+  Type.Object({ type: Type.Literal("text") }, { additionalProperties: false }),
+  Type.Object({ type: Type.Literal("json_object") }, { additionalProperties: false }),
+  Type.Object(
+    {
+      type: Type.Literal("json_schema"),
+      name: Type.String(),
+      schema: Type.Record(Type.String(), Type.Unknown()),
+      /** As the request gave it (null when it did not); every schema this server accepts is enforced. */
+      strict: Type.Union([Type.Boolean(), Type.Null()]),
+      description: Type.Optional(Type.String()),
+    },
+    { additionalProperties: false },
+  ),
+]);
 
 /** A function tool as the request declared it. */
 export const FunctionToolSchema = Type.Object(

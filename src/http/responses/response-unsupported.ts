@@ -4,19 +4,10 @@ import type { ResponsesRequest } from "./responses-request-schema.ts";
 const MAX_METADATA = 16;
 
 /**
- * Parameters the server cannot honour are refused by name, never ignored. Structured output (`text.format`
- * json_object / json_schema) and function tools arrive with the structured-output engine: then `text.format`
- * becomes a TokenConstraint factory on the generation request and `tools` a tool-call segmenter, as for chat.
+ * Parameters the server cannot honour are refused by name, never ignored. (`text.format`, function `tools` and
+ * `tool_choice` are honoured: response-tools.ts reads them; a hosted tool type is refused there by name.)
  */
 export function refuseUnsupported(body: ResponsesRequest): void {
-  const format = body.text?.format?.type;
-  if (format !== undefined && format !== "text") {
-    throw invalidRequest(`text.format '${format.slice(0, 40)}' is not supported yet; only {"type": "text"} is.`, "text.format", "unsupported_parameter");
-  }
-  if (body.tools && body.tools.length > 0) throw invalidRequest("Tool calling ('tools') is not supported yet by this server.", "tools", "unsupported_parameter");
-  if (body.tool_choice != null && body.tool_choice !== "none" && body.tool_choice !== "auto") {
-    throw invalidRequest("'tool_choice' is not supported yet by this server (there are no tools to choose).", "tool_choice", "unsupported_parameter");
-  }
   if (body.reasoning?.effort != null && body.reasoning.effort !== "none") {
     throw invalidRequest(`'reasoning.effort' is not supported with model '${body.model}': it is not a reasoning model.`, "reasoning.effort", "unsupported_parameter");
   }

@@ -1,6 +1,7 @@
 import type { TextModel } from "../../engine/text-model.ts";
 import type { Caller } from "../auth/caller.ts";
-import { chatPromptIds } from "../chat/chat-prompt.ts";
+import type { ToolPlan } from "../../engine/tools/tool-plan.ts";
+import { chatPromptIds, historyRendering } from "../chat/chat-prompt.ts";
 import { ApiError, invalidRequest } from "../shared/api-error.ts";
 import { ChoiceAccumulator } from "../shared/choice-accumulator.ts";
 import { checkContext, samplingParams } from "../shared/generation-params.ts";
@@ -8,7 +9,8 @@ import { textModel, type ServerContext } from "../shared/server-context.ts";
 import { sseResponse } from "../shared/sse-response.ts";
 import { linkedAbort, submitGeneration } from "../shared/submit-generation.ts";
 import { textPromptIds } from "../shared/text-prompt.ts";
-import { plainText } from "./output-segments.ts";
+import { grammarConstraints, outputGrammar, specialTokenTexts } from "../shared/structured-output.ts";
+import { functionCalls, plainText } from "./output-segments.ts";
 import { responseHead } from "./response-head.ts";
 import { parseInput, templateConversation } from "./response-input.ts";
 import type { ConversationItem } from "./response-items-schema.ts";
@@ -16,6 +18,7 @@ import { outputLogprobs, ResponseOutput } from "./response-output.ts";
 import { responseEvents, type ResponseRun } from "./response-run.ts";
 import type { ResponseObject } from "./response-schema.ts";
 import type { ResponseStore, StoredResponse } from "./response-store.ts";
+import { responseToolPlan, textFormatGrammar } from "./response-tools.ts";
 import { checkMetadata, refuseUnsupported } from "./response-unsupported.ts";
 import type { ResponsesRequest } from "./responses-request-schema.ts";
 
@@ -24,9 +27,10 @@ export interface ResponsesContext extends ServerContext {
 }
 
 /**
- * POST /v1/responses: the conversation (earlier turns, instructions, input) rendered as chat renders it — or,
- * for a model without a chat template, a string input as a plain prompt — generated once, answered as a
- * Response or as its event stream, and kept for GET and previous_response_id unless `store` is false.
+ * POST /v1/responses: the conversation (earlier turns, instructions, input, function tools) rendered as chat
+ * renders it — or, for a model without a chat template, a string input as a plain prompt — generated once (held
+ * to text.format or a forced function call, as chat's response_format and tool_choice), answered as a Response
+ * or as its event stream, and kept for GET and previous_response_id unless `store` is false.
  */
 export async function handleCreateResponse(ctx: ResponsesContext, body: ResponsesRequest, caller: Caller, clientSignal?: AbortSignal): Promise<Response | ResponseObject> {
   refuseUnsupported(body);
@@ -34,11 +38,14 @@ export async function handleCreateResponse(ctx: ResponsesContext, body: Response
   const earlier = previousResponse(ctx.store, body.previous_response_id, caller);
   const model = await textModel(ctx, body.model, "/v1/responses");
   const input = parseInput(body.input);
-  const promptIds = responsePrompt(model, body, earlier?.conversation ?? [], input);
+  const format = textFormatGrammar(body.text?.format);
+  const { promptIds, plan } = responsePrompt(model, body, earlier?.conversation ?? [], input);
   const requested = body.max_output_tokens ?? null;
   if (requested === null) checkContext(model, promptIds.length, 1, "input"); // room for at least one token
   else checkContext(model, promptIds.length, requested, "max_output_tokens");
   const wantLogprobs = (body.include ?? []).includes("message.output_text.logprobs") || body.top_logprobs != null;
+  const grammar = outputGrammar(format, plan, "text.format");
+  const constraints = await grammarConstraints(model, grammar, body.ignore_eos ?? false, plan?.grammar ? "tools" : "text.format");
 
   const abort = linkedAbort(clientSignal);
   const events = submitGeneration(model, [{
@@ -51,8 +58,7 @@ export async function handleCreateResponse(ctx: ResponsesContext, body: Response
     logprobs: wantLogprobs ? (body.top_logprobs ?? 0) : null,
     promptLogprobs: null,
     signal: abort.signal,
-    // Structured output plugs in here: text.format's TokenConstraint factory, as chat's response_format.
-    constraints: null,
+    constraints,
   }], abort);
 
   const stream = body.stream ?? false;
@@ -60,8 +66,7 @@ export async function handleCreateResponse(ctx: ResponsesContext, body: Response
   const run: ResponseRun = {
     head: responseHead(body, metadata),
     output: new ResponseOutput(wantLogprobs ? (tokens) => outputLogprobs(model, tokens) : null),
-    // Tools plug in here: a streaming tool-call segmenter turns calls in the text into function_call items.
-    segmenter: plainText(),
+    segmenter: plan?.parser ? functionCalls() : plainText(),
     onFinal: (response, failure) => {
       outcome.response = response;
       outcome.failure = failure;
@@ -71,7 +76,8 @@ export async function handleCreateResponse(ctx: ResponsesContext, body: Response
       ctx.store.put({ response, input, conversation: [...(earlier?.conversation ?? []), ...input, ...response.output], owner: caller.keyDigest });
     },
   };
-  const all = responseEvents(events, new ChoiceAccumulator({ prompts: 1, choicesPerPrompt: 1 }), run);
+  const acc = new ChoiceAccumulator({ prompts: 1, choicesPerPrompt: 1, toolCalls: plan?.parser ? { reader: plan.parser, finishReason: plan.callsFinishReason } : null });
+  const all = responseEvents(events, acc, run);
   if (stream) return sseResponse(all, { pingMs: ctx.settings.ssePingMs, onClose: () => abort.abort(), namedEvents: true });
   try {
     for await (const _ of all) {
@@ -98,11 +104,20 @@ function previousResponse(store: ResponseStore, id: string | null | undefined, c
   });
 }
 
-/** The prompt ids: the chat template's rendering of the conversation, or a completion-only model's plain prompt. */
-function responsePrompt(model: TextModel, body: ResponsesRequest, earlier: readonly ConversationItem[], input: ConversationItem[]): number[] {
-  if (model.tokenizer.chatTemplate) return chatPromptIds(model, templateConversation(body.instructions ?? null, earlier, input), "input");
-  if (typeof body.input === "string" && body.instructions == null && body.previous_response_id == null) return textPromptIds(model, body.input, "input");
-  const structured = body.previous_response_id != null ? "previous_response_id" : body.instructions != null ? "instructions" : "input";
+/**
+ * The prompt ids — the chat template's rendering of the conversation and the function tools, or a
+ * completion-only model's plain prompt — and the tool plan.
+ */
+function responsePrompt(model: TextModel, body: ResponsesRequest, earlier: readonly ConversationItem[], input: ConversationItem[]): { promptIds: number[]; plan: ToolPlan | null } {
+  const template = model.tokenizer.chatTemplate;
+  if (template) {
+    const history = templateConversation(body.instructions ?? null, earlier, input);
+    const plan = responseToolPlan(template, specialTokenTexts(model), history, body);
+    return { promptIds: chatPromptIds(model, plan?.rendering ?? historyRendering(template, history), "input"), plan };
+  }
+  const tools = body.tools != null && body.tools.length > 0;
+  if (typeof body.input === "string" && body.instructions == null && body.previous_response_id == null && !tools) return { promptIds: textPromptIds(model, body.input, "input"), plan: null };
+  const structured = tools ? "tools" : body.previous_response_id != null ? "previous_response_id" : body.instructions != null ? "instructions" : "input";
   throw invalidRequest(
     `Model '${body.model}' has no chat template, so it takes only a string 'input', as a plain prompt; '${structured}' needs a chat model. Use a model with a chat template (or set 'chat_template' in this one's registry entry).`,
     structured,

@@ -1,5 +1,6 @@
 import { ConvertError } from "../../convert/convert-error.ts";
 import { DeviceUnavailable, EngineError, GenerationFailed, ModelNotFound, ModelUnavailable, QueueFull, TooManySequences } from "../../engine/engine-errors.ts";
+import { GrammarError } from "../../engine/grammar/grammar-error.ts";
 import { HubError } from "../../engine/hub/hub-errors.ts";
 import { ApiError } from "./api-error.ts";
 
@@ -15,12 +16,16 @@ import { ApiError } from "./api-error.ts";
  * | DeviceUnavailable, HubError  | 503    | service_unavailable_error | their code                        |
  * | ConvertError (outside a load)| 503    | service_unavailable_error | its code                          |
  * | GenerationFailed             | 500    | server_error              | generation_failed                 |
+ * | GrammarError (a schema, a    | 400    | invalid_request_error     | its code (unsupported_keyword, …), |
+ * |   pattern, tools we refuse)  |        |                           |   param = the path it names       |
+ * | GrammarError engine_failed   | 500    | server_error              | engine_failed                     |
  * | anything else                | 500    | server_error              | internal_error                    |
  */
 export function toApiError(err: unknown): ApiError {
   if (err instanceof ApiError) return err;
   if (err instanceof EngineError) return fromEngine(err);
   if (err instanceof ConvertError) return unavailable(err.code, err.message);
+  if (err instanceof GrammarError) return fromGrammar(err);
   const message = err instanceof Error ? err.message : String(err);
   return new ApiError({ status: 500, type: "server_error", message: `Internal error: ${message}`, code: "internal_error" });
 }
@@ -48,6 +53,15 @@ function fromEngine(err: EngineError): ApiError {
   if (err instanceof ModelUnavailable || err instanceof DeviceUnavailable || err instanceof HubError) return unavailable(err.code, err.message);
   if (err instanceof GenerationFailed) return new ApiError({ status: 500, type: "server_error", code: err.code, message: err.message });
   return new ApiError({ status: 500, type: "server_error", code: err.code, message: err.message });
+}
+
+/** A schema or tool definition we cannot enforce is the client's to change; the engine failing is ours. */
+function fromGrammar(err: GrammarError): ApiError {
+  if (err.code === "engine_failed") {
+    return new ApiError({ status: 500, type: "server_error", code: err.code, message: `The structured-output engine failed: ${err.message}` });
+  }
+  const param = err.path === "" ? null : err.path;
+  return new ApiError({ status: 400, type: "invalid_request_error", code: err.code, param, message: param ? `Invalid '${param}': ${err.message}` : err.message });
 }
 
 /** The request was fine; this model cannot be served right now (the next request retries). */

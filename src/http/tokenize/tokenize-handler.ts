@@ -1,11 +1,13 @@
 import type { LoadedModel } from "../../engine/model-pool.ts";
 import { invalidRequest } from "../shared/api-error.ts";
 import { templateMessages } from "../chat/chat-messages.ts";
-import { chatPromptIds } from "../chat/chat-prompt.ts";
+import { toolPlan } from "../../engine/tools/tool-plan.ts";
+import { chatPromptIds, historyRendering } from "../chat/chat-prompt.ts";
+import { specialTokenTexts } from "../shared/structured-output.ts";
 import type { ServerContext } from "../shared/server-context.ts";
 import type { DetokenizeRequest, DetokenizeResponse, TokenizeRequest, TokenizeResponse } from "./tokenize-schema.ts";
 
-/** POST /tokenize: the ids the server would feed the model for this prompt or conversation. */
+/** POST /tokenize: the ids the server would feed the model for this prompt or conversation (with its tools). */
 export async function handleTokenize(ctx: ServerContext, body: TokenizeRequest): Promise<TokenizeResponse> {
   const given = [body.prompt != null && "prompt", body.text != null && "text", body.messages != null && "messages"].filter((x): x is string => x !== false);
   if (given.length !== 1) {
@@ -20,7 +22,11 @@ export async function handleTokenize(ctx: ServerContext, body: TokenizeRequest):
     if (model.kind !== "text-generation" || !model.tokenizer.chatTemplate) {
       throw invalidRequest(`Model '${body.model}' has no chat template; tokenize a 'prompt' instead.`, "messages", "model_not_chat_capable");
     }
-    tokens = chatPromptIds(model, templateMessages(body.messages), "messages", body.add_generation_prompt ?? true);
+    const template = model.tokenizer.chatTemplate;
+    const history = templateMessages(body.messages);
+    // With `tools` (and tool_choice) the count is the one a chat request with the same tools gets.
+    const plan = toolPlan(template, specialTokenTexts(model), history, body);
+    tokens = chatPromptIds(model, plan?.rendering ?? historyRendering(template, history), "messages", body.add_generation_prompt ?? true);
   } else {
     tokens = model.tokenizer.encode((body.prompt ?? body.text)!, body.add_special_tokens ?? true);
   }

@@ -7,6 +7,9 @@ export const TokenizeRequestSchema = Type.Object({
   prompt: Nullable(Type.String()),
   text: Nullable(Type.String()),
   messages: Nullable(Type.Array(Type.Unknown())),
+  /** Chat form only: the tools (and tool_choice) a chat request would offer, rendered as it renders them. */
+  tools: Nullable(Type.Array(Type.Unknown())),
+  tool_choice: Nullable(Type.Unknown()),
   /** Add the model's BOS/CLS-style tokens to a prompt (default true, as a completion prompt gets them). */
   add_special_tokens: Nullable(Type.Boolean()),
   /** Chat form only: end with the assistant's turn opening, as a chat request does (default true). */
