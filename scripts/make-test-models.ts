@@ -14,27 +14,31 @@ import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { stringify } from "yaml";
-import { CHECKPOINT_RECIPES } from "./onnx/checkpoint-recipes.ts";
+import { BENCH_RECIPES, CHECKPOINT_RECIPES, QUALITY_RECIPES } from "./onnx/checkpoint-recipes.ts";
 import { withDirLock } from "./onnx/dir-lock.ts";
 import { EXPORT_RECIPES, SMALL_PRESET_EXPORTS, type RegistryEntry, type TestModelRecipe } from "./onnx/test-model-recipes.ts";
 import { TOOL_MODEL_RECIPES } from "./onnx/tool-model-recipes.ts";
 
 export { ENDOFTEXT_ID, IM_END_ID, IM_START_ID, type RegistryEntry } from "./onnx/test-model-recipes.ts";
-export { CHECKPOINT_RECIPES } from "./onnx/checkpoint-recipes.ts";
+export { CHECKPOINT_RECIPES, QUALITY_RECIPES } from "./onnx/checkpoint-recipes.ts";
 
 /** Bump when the output changes for a reason the stamp cannot see (e.g. a dependency's tiktoken ranks). */
 export const FACTORY_VERSION = 2;
 
-const DEFAULT_RECIPES: readonly TestModelRecipe[] = [...EXPORT_RECIPES, ...TOOL_MODEL_RECIPES, ...CHECKPOINT_RECIPES];
-// The benchmark's model after the default ones, so the registry lists those in the same order either way.
-const SMALL_PRESET_RECIPES: readonly TestModelRecipe[] = [...EXPORT_RECIPES, ...TOOL_MODEL_RECIPES, ...SMALL_PRESET_EXPORTS.filter((r) => !EXPORT_RECIPES.includes(r)), ...CHECKPOINT_RECIPES];
+const DEFAULT_RECIPES: readonly TestModelRecipe[] = [...EXPORT_RECIPES, ...TOOL_MODEL_RECIPES, ...CHECKPOINT_RECIPES, ...QUALITY_RECIPES];
+// The benchmark's models after the default ones, so the registry lists those in the same order either way.
+const SMALL_PRESET_RECIPES: readonly TestModelRecipe[] = [
+  ...DEFAULT_RECIPES,
+  ...SMALL_PRESET_EXPORTS.filter((r) => !EXPORT_RECIPES.includes(r)),
+  ...BENCH_RECIPES,
+];
 
 export type TestModelPreset = "default" | "small";
 
 export interface EnsureTestModelsOptions {
   /** Output folder; default $TEST_MODELS_DIR, else <repo>/.cache/test-models. */
   dir?: string;
-  /** "small" adds test-gpt2-small (GPT-2 124M shape, ≈500 MB). */
+  /** "small" adds test-gpt2-small (GPT-2 124M shape, ≈500 MB) and the same weights as a checkpoint, test-gpt2-small-hf. */
   preset?: TestModelPreset;
   /** Progress lines (default: silent). */
   log?: (line: string) => void;

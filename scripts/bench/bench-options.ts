@@ -1,12 +1,25 @@
 /** The benchmark's flags. */
 export interface BenchOptions {
+  /** Precision table: SOURCE:DTYPE cases (precision-bench.ts). */
+  cases: string[];
+  /** Precision table: concurrent streams of the aggregate column. */
+  streams: number;
+  /** Precision table: interleaved rounds (ours, then llama-server, per round). */
+  rounds: number;
+  /** llama-server binary: adds its figures on the same weights, side by side. */
+  llamaServer: string | null;
+  /** peer-bench's models folder instead of the factory's test-gpt2-small. */
+  models: string | null;
+  /** The detailed report on the export instead: single stream vs a raw onnxruntime loop, a concurrency sweep, naive batching. */
+  detail: boolean;
   concurrency: number[];
   naiveConcurrency: number[];
   outputTokens: number;
   promptTokens: number;
-  rounds: number;
+  /** Detailed report: requests per client, back to back. */
+  requestsPerClient: number;
   threads: number;
-  /** Single-stream measurements, alternating raw loop and server. */
+  /** Detailed report: single-stream repetitions, alternating raw loop and server. */
   reps: number;
   naive: boolean;
   /** The constrained-decoding table (per-step cost of structured output beside free decoding). */
@@ -16,20 +29,44 @@ export interface BenchOptions {
 }
 
 export const BENCH_HELP = `bun run bench [flags]
-  --quick                 32 output tokens, concurrency 1,4,8, one single-stream rep (a couple of minutes)
-  --concurrency 1,4,8,16  client counts for the load runs
-  --naive-concurrency L   client counts for the naive baseline (default: same as --concurrency)
-  --no-naive              skip the naive baseline
-  --no-constrained        skip the constrained-decoding table (structured output's per-step cost)
+  By precision (the default): test-gpt2-small as an ONNX export and as graphs built from the same weights at
+  fp32 / q8 / q4, one stream and N concurrent streams; with --llama-server, llama-server on the same weights
+  (F32 / Q8_0 / Q4_0 GGUF) in interleaved rounds, with ratios.
+  --cases "onnx:fp32 hf:fp32 hf:q8 hf:q4"   SOURCE:DTYPE, SOURCE onnx | hf (checkpoint) | gguf
+  --llama-server BIN      llama.cpp's llama-server (llama-quantize beside it makes the Q8_0 / Q4_0 files)
+  --models DIR            peer-bench's models folder (gpt2-small/, gpt2-small-hf/) instead of the factory's
+  --streams N             concurrent streams of the aggregate column (default 8)
+  --rounds N              interleaved rounds (default 3)
+  --quick                 one round, 32 output tokens
+  --detail                the detailed report on the export instead: single stream vs a raw onnxruntime loop,
+                          1…16 clients with continuous and naive batching
+    --concurrency 1,4,8,16  client counts      --naive-concurrency L / --no-naive   the naive baseline
+    --reps N                single-stream repetitions (default 3)
+    --no-constrained        skip the constrained-decoding table (structured output's per-step cost)
   --tokens N              output tokens per request (default 128)
   --prompt N              prompt tokens per request (default 128)
-  --rounds N              requests per client, back to back (default 2; round 1 is a burst)
-  --threads N             onnxruntime intra-op threads for server and raw loop (default 0 = one per core)
-  --reps N                single-stream repetitions (default 3)
-  --env KEY=VALUE         environment for the server and the raw loop, e.g. MIMALLOC_PURGE_DELAY=-1 (repeatable)`;
+  --threads N             onnxruntime intra-op threads (default 0 = one per core; llama-server gets as many)
+  --env KEY=VALUE         environment for the server (and raw loop), e.g. MIMALLOC_PURGE_DELAY=-1 (repeatable)`;
 
 export function parseBenchOptions(argv: string[]): BenchOptions {
-  const o: BenchOptions = { concurrency: [1, 4, 8, 16], naiveConcurrency: [], outputTokens: 128, promptTokens: 128, rounds: 2, threads: 0, reps: 3, naive: true, constrained: true, env: {} };
+  const o: BenchOptions = {
+    cases: ["onnx:fp32", "hf:fp32", "hf:q8", "hf:q4"],
+    streams: 8,
+    rounds: 3,
+    llamaServer: null,
+    models: null,
+    detail: false,
+    concurrency: [1, 4, 8, 16],
+    naiveConcurrency: [],
+    outputTokens: 128,
+    promptTokens: 128,
+    requestsPerClient: 2,
+    threads: 0,
+    reps: 3,
+    naive: true,
+    constrained: true,
+    env: {},
+  };
   let naiveSet = false;
   const list = (v: string) => v.split(",").map((x) => positive(x));
   for (let i = 0; i < argv.length; i++) {
@@ -42,8 +79,24 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
     switch (arg) {
       case "--quick":
         o.outputTokens = 32;
+        o.rounds = 1;
         o.concurrency = [1, 4, 8];
         o.reps = 1;
+        break;
+      case "--cases":
+        o.cases = value().split(/[\s,]+/).filter(Boolean);
+        break;
+      case "--streams":
+        o.streams = positive(value());
+        break;
+      case "--llama-server":
+        o.llamaServer = value();
+        break;
+      case "--models":
+        o.models = value();
+        break;
+      case "--detail":
+        o.detail = true;
         break;
       case "--concurrency":
         o.concurrency = list(value());

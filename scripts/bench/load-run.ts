@@ -13,6 +13,8 @@ export interface LoadSpec {
   rounds: number;
   promptTokens: number;
   outputTokens: number;
+  /** Extra request fields (llama-server's n_predict), replacing the defaults they name. */
+  extra?: Record<string, unknown>;
 }
 
 export interface LoadResult {
@@ -23,6 +25,8 @@ export interface LoadResult {
   aggregateTokPerS: number;
   ttftBurst: { p50: number; p99: number };
   ttftSteady: { p50: number; p99: number };
+  /** Every request's time to first token, burst and steady together (what compare.sh reports). */
+  ttftAll: { p50: number; p99: number };
   itl: { p50: number; p99: number };
 }
 
@@ -45,6 +49,7 @@ export async function runLoad(spec: LoadSpec, saltBase: number): Promise<LoadRes
           ignore_eos: true,
           // every token its own chunk: a token that ends mid-character would otherwise be held back and merged
           logprobs: 0,
+          ...spec.extra,
         });
         timings.push({ round, t });
       }
@@ -64,13 +69,14 @@ export async function runLoad(spec: LoadSpec, saltBase: number): Promise<LoadRes
     aggregateTokPerS: (outputTokens * 1000) / wallMs,
     ttftBurst: { p50: percentile(burst, 50), p99: percentile(burst, 99) },
     ttftSteady: { p50: percentile(steady, 50), p99: percentile(steady, 99) },
+    ttftAll: { p50: percentile(ttft(() => true), 50), p99: percentile(ttft(() => true), 99) },
     itl: { p50: percentile(gaps, 50), p99: percentile(gaps, 99) },
   };
 }
 
 /** Single stream, as a client sees it: time to first token and decode rate after it. */
-export async function singleStream(url: string, model: string, promptTokens: number, outputTokens: number, salt: number): Promise<{ ttftMs: number; decodeTokPerS: number }> {
-  const t = await timedStream(url, { model, prompt: benchPrompt(promptTokens, salt), max_tokens: outputTokens, temperature: 0, ignore_eos: true });
+export async function singleStream(url: string, model: string, promptTokens: number, outputTokens: number, salt: number, extra: Record<string, unknown> = {}): Promise<{ ttftMs: number; decodeTokPerS: number }> {
+  const t = await timedStream(url, { model, prompt: benchPrompt(promptTokens, salt), max_tokens: outputTokens, temperature: 0, ignore_eos: true, ...extra });
   const first = t.chunkTimes[0]!;
   const last = t.chunkTimes[t.chunkTimes.length - 1]!;
   // the first token comes from the prefill; the rest are decode steps

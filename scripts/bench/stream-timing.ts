@@ -8,8 +8,10 @@ export interface StreamTiming {
   endedAt: number;
 }
 
+/** Streams one completion from `url` (ours or llama-server: both speak /v1/completions with SSE). */
 export async function timedStream(url: string, body: Record<string, unknown>): Promise<StreamTiming> {
   const sentAt = performance.now();
+  let usage: number | null = null;
   const res = await fetch(`${url}/v1/completions`, {
     method: "POST",
     headers: { "content-type": "application/json" },
@@ -30,9 +32,11 @@ export async function timedStream(url: string, body: Record<string, unknown>): P
       if (!event.startsWith("data: ") || event === "data: [DONE]") continue;
       const frame = JSON.parse(event.slice(6)) as { choices: { text: string; logprobs?: unknown }[]; usage?: { completion_tokens: number } | null; error?: unknown };
       if (frame.error) throw new Error(`stream failed: ${JSON.stringify(frame.error)}`);
-      if (frame.usage) completionTokens = frame.usage.completion_tokens;
+      if (frame.usage) usage = frame.usage.completion_tokens;
       if (frame.choices.some((c) => c.text !== "" || c.logprobs)) chunkTimes.push(now);
     }
   }
+  // a server that reports no usage in the stream: one chunk per token
+  completionTokens = usage ?? chunkTimes.length;
   return { sentAt, chunkTimes, completionTokens, endedAt: performance.now() };
 }

@@ -14,5 +14,5 @@ export async function writeDecoderExport(config: Record<string, unknown>, tensor
   const source = memoryTensorSource(tensors);
   const { architecture, weights } = selectRecipe(config).read(config, new StoredWeights(source, String(config.model_type)));
   const checkpoint = { architecture, weights, format: "export", close: () => source.close() };
-  await writeDecoderModel(checkpoint, onnxDir, { externalData: false, layout: optimumLayout({ logitsToKeep: false }) });
+  await writeDecoderModel(checkpoint, onnxDir, { externalData: false, layout: optimumLayout({ logitsToKeep: false }), standardOps: true });
 }

@@ -28,6 +28,22 @@ export function uniform(seed: string, count: number, std: number): Float32Array 
   return out;
 }
 
+/**
+ * Normal values with mean 0 and standard deviation `std` (Box–Muller over the same kind of stream), for test models
+ * that should behave like GPT-2 at initialization rather than like uniform noise (quantization quality checks).
+ */
+export function normal(seed: string, count: number, std: number): Float32Array {
+  const u = uniform(seed, count + (count & 1), Math.sqrt(1 / 12)); // uniform on [-0.5, 0.5)
+  const out = new Float32Array(count);
+  for (let i = 0; i < count; i += 2) {
+    const r = Math.sqrt(-2 * Math.log(Math.max(0.5 - u[i]!, 2 ** -32))) * std; // u is stored as float32: 0.5 can occur
+    const a = 2 * Math.PI * (u[i + 1]! + 0.5);
+    out[i] = r * Math.cos(a);
+    if (i + 1 < count) out[i + 1] = r * Math.sin(a);
+  }
+  return out;
+}
+
 export function count(dims: readonly number[]): number {
   return dims.reduce((a, b) => a * b, 1);
 }

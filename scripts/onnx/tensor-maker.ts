@@ -4,7 +4,7 @@
  * norm weight or a bias that is read wrongly or not at all).
  */
 import { roundedTo, type StoredDtype, type StoredTensor } from "../checkpoints/stored-tensor.ts";
-import { count, uniform } from "./seeded-weights.ts";
+import { count, normal, uniform } from "./seeded-weights.ts";
 
 export type Affine = "identity" | "random";
 
@@ -19,6 +19,11 @@ export class TensorMaker {
 
   random(name: string, shape: readonly number[], std: number): void {
     this.add(name, shape, uniform(`${this.seed}/${name}`, count(shape), std));
+  }
+
+  /** Normal values, as GPT-2 initializes its weights (N(0, std²)). */
+  normal(name: string, shape: readonly number[], std: number): void {
+    this.add(name, shape, normal(`${this.seed}/${name}`, count(shape), std));
   }
 
   /**

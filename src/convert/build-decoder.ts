@@ -6,27 +6,22 @@
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { BUILDER_VERSION } from "./builder-version.ts";
+import { COMPUTE_DTYPES, isComputeDtype, weightPrecision, type ComputeDtype } from "./compute-dtype.ts";
 import { ConvertError } from "./convert-error.ts";
 import type { DecoderArchitecture, DecoderCheckpoint } from "./decoder-architecture.ts";
 import { parameterCount } from "./decoder-weight-shapes.ts";
 import { decoderGraph } from "./graph/decoder-graph.ts";
 import type { DecoderLayout } from "./graph/decoder-layout.ts";
-import { optimumLayout } from "./graph/optimum-layout.ts";
+import { ownedKvLayout } from "./graph/owned-kv-layout.ts";
 import { writeModel, type WriteProgress } from "./onnx/model-writer.ts";
 import { openCheckpoint } from "./open-checkpoint.ts";
 
 export const MODEL_FILE = "model.onnx";
 export const DATA_FILE = "model.onnx_data";
 
-/** Compute precision of the built graph; q8 / q4 come with the quantizing writer. */
-export type ComputeDtype = "fp32";
-export const COMPUTE_DTYPES: readonly ComputeDtype[] = ["fp32"];
+export { COMPUTE_DTYPES, isComputeDtype, type ComputeDtype } from "./compute-dtype.ts";
 
 export type BuildProgress = WriteProgress;
-
-export function isComputeDtype(dtype: string): dtype is ComputeDtype {
-  return (COMPUTE_DTYPES as readonly string[]).includes(dtype);
-}
 
 export interface BuildDecoderOptions {
   dtype?: ComputeDtype;
@@ -74,20 +69,25 @@ export async function buildDecoder(checkpointDir: string, outDir: string, opts: 
 export interface WriteDecoderOptions {
   /** Compute precision of the graph (default fp32). */
   dtype?: ComputeDtype;
-  /** Default: the Optimum layout with num_logits_to_keep, which the engine runs today. */
+  /** Default: the engine-owned KV layout (owned-kv-layout.ts); exports and CUDA builds ask for the Optimum one. */
   layout?: DecoderLayout;
   /** false inlines every weight into model.onnx (small models only; what the test-model factory's exports do). */
   externalData?: boolean;
   onProgress?: (p: BuildProgress) => void;
   metadata?: Readonly<Record<string, string>>;
+  /** Standard ONNX ops only, as exports in the Optimum layout have them (default: onnxruntime's fused contrib ops). */
+  standardOps?: boolean;
 }
 
 /** Any DecoderCheckpoint (from config + weights, or from GGUF) → `outDir/model.onnx` (+ `model.onnx_data`). */
 export async function writeDecoderModel(checkpoint: DecoderCheckpoint, outDir: string, opts: WriteDecoderOptions = {}): Promise<void> {
-  checkComputeDtype(opts.dtype ?? "fp32");
+  const dtype = opts.dtype ?? "fp32";
+  checkComputeDtype(dtype);
   const model = decoderGraph(checkpoint.architecture, checkpoint.weights, {
-    layout: opts.layout ?? optimumLayout({ logitsToKeep: true }),
-    metadata: { "gpt3dev_api.builder_version": String(BUILDER_VERSION), "gpt3dev_api.source_format": checkpoint.format, ...opts.metadata },
+    layout: opts.layout ?? ownedKvLayout(),
+    precision: weightPrecision(dtype),
+    fusedOps: !opts.standardOps,
+    metadata: { "gpt3dev_api.builder_version": String(BUILDER_VERSION), "gpt3dev_api.source_format": checkpoint.format, "gpt3dev_api.dtype": dtype, ...opts.metadata },
   });
   try {
     await mkdir(outDir, { recursive: true });

@@ -12,7 +12,7 @@ export interface ModelAbout {
   build: {
     /** Compute precision of the graph. */
     dtype: string;
-    /** What the graph's weights take as it runs (float32 today: 4 bytes a parameter). */
+    /** What the graph's weights take as it runs (4 bytes a parameter in fp32; q8 / q4 blocks and scales, plus the float32 embedding). */
     weightBytes: number;
     seconds: number;
     builtAt: string;

@@ -59,7 +59,7 @@ export async function resolveModelFiles(spec: ModelSpec, hub: HubSettings, liste
     throw unavailable(spec, `embeddings models are served from ONNX exports, and ${located.dir} holds a ${located.kind === "gguf" ? "GGUF model" : "checkpoint"} (no ${onnxFileName(spec.dtype)})`);
   }
   const job: BuildJob = located.kind === "gguf"
-    ? ggufBuildJob(spec, located.dir, located.ggufFiles!, located.recorded, hub.cacheDir, spec.source.kind === "hub" && spec.source.gguf ? ggufMarkerKey(spec.source.gguf) : null)
+    ? await ggufBuildJob(spec, located.dir, located.ggufFiles!, located.recorded, hub.cacheDir, spec.source.kind === "hub" && spec.source.gguf ? ggufMarkerKey(spec.source.gguf) : null)
     : await checkpointBuildJob(spec, located.dir, located.recorded, hub.cacheDir);
   const record = await ensureBuilt(job, { onProgress: listeners.onBuild, log: listeners.log });
   // A GGUF build is a whole model folder (its tokenizer comes from the metadata); a checkpoint's tokenizer stays in its folder.

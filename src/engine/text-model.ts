@@ -4,9 +4,8 @@ import { getTiktokenEncoding } from "../platform/tiktoken.ts";
 import { Scheduler } from "./generation/scheduler.ts";
 import type { ModelConfig } from "./model-config.ts";
 import type { ModelFiles } from "./model-files.ts";
-import { builtGraphRuntime } from "./build/built-graph.ts";
 import { createSession } from "./runtime/create-session.ts";
-import { DecoderGraph } from "./runtime/decoder-graph.ts";
+import { decoderRuntime } from "./runtime/decoder-runtime.ts";
 import { TextTokenizer } from "./tokenizer/text-tokenizer.ts";
 
 /** End-of-turn markers of common chat templates: generation stops at them as at EOS. */
@@ -31,10 +30,9 @@ export async function loadTextModel(spec: ModelSpec, files: ModelFiles, config: 
   const tiktoken = spec.tiktokenEncoding ? await getTiktokenEncoding(spec.tiktokenEncoding) : null;
   const tokenizer = await TextTokenizer.load(files.dir, { chatTemplate: spec.chatTemplate, tiktoken });
   const { session, device, deviceReason } = await createSession(files.onnxFile, spec.device, settings.threads);
-  const graph = files.origin === "built" ? builtGraphRuntime(session) : new DecoderGraph(session);
+  const graph = decoderRuntime(session, files.onnxFile);
   // One-token warm-up: learns the logits width and proves the graph runs before any request depends on it.
-  const probe = await graph.forward({ tokens: [0], mask: [1], positions: [0], batch: 1, steps: 1, past: graph.emptyCache(1), lastOnly: true });
-  const vocab = probe.vocab;
+  const vocab = await graph.warmUp();
 
   const stop = new Set<number>(config.eosTokenIds);
   if (tokenizer.eosTokenId !== null) stop.add(tokenizer.eosTokenId);

@@ -113,6 +113,7 @@ function toSpec(e: RegistryEntryInput, settings: Settings, baseDir: string | nul
     id: e.name,
     source,
     dtype: modelDtype(e.dtype),
+    dtypeGiven: e.dtype !== undefined,
     device: e.device ?? settings.defaultDevice,
     maxContextTokens: e.max_context_tokens ?? null,
     task: e.task ?? "text-generation",

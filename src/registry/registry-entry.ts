@@ -77,6 +77,8 @@ export interface ModelSpec {
   /** A local `path` is a model folder or a .gguf file; a hub repo with `gguf` set serves that GGUF model. */
   source: { kind: "hub"; repo: string; revision: string; gguf?: GgufSelection } | { kind: "local"; path: string };
   dtype: ModelDtype;
+  /** The entry named its dtype; without one a GGUF file is built at its own precision (else fp32). */
+  dtypeGiven: boolean;
   device: DeviceRequest;
   /** From the entry only; the model config and the server default are applied at load. */
   maxContextTokens: number | null;

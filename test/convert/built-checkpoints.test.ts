@@ -2,6 +2,8 @@
  * Every checkpoint the factory writes, built by the converter and run with onnxruntime directly, computes what its
  * architecture computes: prompt log-probs equal an independent float64 forward (reference-forward.ts) within 1e-3,
  * greedy continuations match, cached decoding equals the full pass, and a left-padded batch row equals the row alone.
+ * This is the Optimum layout (what exports declare, and what built graphs use on CUDA); the engine-owned KV layout,
+ * the CPU default, is checked the same way in test/runtime/owned-kv-graph.test.ts.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import * as fs from "node:fs";
@@ -9,6 +11,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { CHECKPOINT_RECIPES } from "../../scripts/make-test-models.ts";
 import { buildDecoder, type BuiltDecoder } from "../../src/convert/build-decoder.ts";
+import { optimumLayout } from "../../src/convert/graph/optimum-layout.ts";
 import { argmax, DecoderSession, maxAbsDiff, positionsFromMask, range } from "../models/decoder-session.ts";
 import { testModelPath } from "../models/test-models-dir.ts";
 import { logSoftmax, referenceLogits, Weights } from "./reference-forward.ts";
@@ -62,7 +65,7 @@ describe.each(CHECKPOINT_RECIPES.map((r) => [r.name, r] as const))("%s", (name, 
   let weights: Weights;
   let V: number;
   beforeAll(async () => {
-    built = await buildDecoder(testModelPath(name), path.join(tmp, name));
+    built = await buildDecoder(testModelPath(name), path.join(tmp, name), { layout: optimumLayout({ logitsToKeep: true }) });
     const a = built.architecture;
     V = a.vocabSize;
     d = await DecoderSession.openFile(built.onnxFile, { layers: a.layers, kvHeads: a.kvHeads, headDim: a.headDim, vocabSize: V });

@@ -124,7 +124,7 @@ describe("configs that cannot be built fail saying why", () => {
     await fails(noWeights, "checkpoint_missing", /holds no weights the converter reads/);
   });
 
-  test("a dtype other than fp32 is refused before anything is read", async () => {
-    await expectConvertError(() => buildDecoder(path.join(tmp, "nowhere"), path.join(tmp, "out"), { dtype: "q4" as never }), { code: "unsupported_dtype", message: /dtype "q4" cannot be built \(supported: fp32\)/ });
+  test("a dtype the builder has no graph for is refused before anything is read", async () => {
+    await expectConvertError(() => buildDecoder(path.join(tmp, "nowhere"), path.join(tmp, "out"), { dtype: "fp16" as never }), { code: "unsupported_dtype", message: /dtype "fp16" cannot be built \(supported: fp32, q8, q4\)/ });
   });
 });

@@ -8,14 +8,19 @@ import { loadSettings } from "../../src/config/load-settings.ts";
 import { DEFAULT_SAMPLING, type SamplingParams } from "../../src/engine/generation/sampling-params.ts";
 import type { GenerationEvent, GenerationRequest } from "../../src/engine/generation/generation-types.ts";
 import { ModelPool } from "../../src/engine/model-pool.ts";
-import type { DecoderGraph } from "../../src/engine/runtime/decoder-graph.ts";
+import * as fs from "node:fs";
+import type { DecoderRuntime } from "../../src/engine/runtime/decoder-runtime.ts";
 import type { TextModel } from "../../src/engine/text-model.ts";
 import { loadRegistry } from "../../src/registry/load-registry.ts";
 import { testRegistryPath } from "../helpers/start-server.ts";
 
-/** A text model loaded with the given server flags (e.g. ["--max-batch-size", "1"]). */
+/**
+ * A text model loaded with the given server flags (e.g. ["--max-batch-size", "1"]). `ckpt-*` ids are the factory's
+ * checkpoints, built (once, into a cache of the engine tests) and run in the engine-owned KV layout.
+ */
 export async function loadTestTextModel(id: string, flags: string[] = []): Promise<TextModel> {
-  const { settings } = loadSettings(["--registry", testRegistryPath(), "--include-default-models=false", ...flags], {});
+  const registry = id.startsWith("ckpt-") ? checkpointRegistry(id) : testRegistryPath();
+  const { settings } = loadSettings(["--registry", registry, "--include-default-models=false", ...flags], {});
   const pool = new ModelPool(loadRegistry(settings), settings, {
     endpoint: settings.hfEndpoint,
     token: "",
@@ -27,21 +32,48 @@ export async function loadTestTextModel(id: string, flags: string[] = []): Promi
   return model;
 }
 
+function checkpointRegistry(id: string): string {
+  const file = path.join(os.tmpdir(), `gpt3dev-engine-tests-${id}-${process.pid}.yaml`);
+  fs.writeFileSync(file, `- name: ${id}\n  path: ${path.join(path.dirname(testRegistryPath()), id)}\n  device: cpu\n`);
+  return file;
+}
+
 /** What one forward pass looked like, as the batch loop called it. */
 export interface ForwardCall {
   batch: number;
   steps: number;
+  /** Position of every new token, row by row. */
   positions: number[];
 }
 
+/**
+ * Puts `wrap` around every forward pass of a graph of either kind: it sees what the pass is and decides when (and
+ * whether) the real pass runs.
+ */
+export function interceptForward(graph: DecoderRuntime, wrap: (call: ForwardCall, pass: () => Promise<unknown>) => Promise<unknown>): void {
+  if (graph.kind === "owned") {
+    const original = graph.forward.bind(graph);
+    graph.forward = (args) => {
+      const positions: number[] = [];
+      for (let b = 0; b < args.count; b++) {
+        const past = args.fresh ? 0 : args.kv.length(args.first + b);
+        for (let s = 0; s < args.steps; s++) positions.push(past + s);
+      }
+      return wrap({ batch: args.count, steps: args.steps, positions }, () => original(args)) as ReturnType<typeof original>;
+    };
+  } else {
+    const original = graph.forward.bind(graph);
+    graph.forward = (args) => wrap({ batch: args.batch, steps: args.steps, positions: Array.from(args.positions, Number) }, () => original(args)) as ReturnType<typeof original>;
+  }
+}
+
 /** Records every forward pass of a graph (its arguments only; the pass itself runs unchanged). */
-export function watchForwards(graph: DecoderGraph): ForwardCall[] {
+export function watchForwards(graph: DecoderRuntime): ForwardCall[] {
   const calls: ForwardCall[] = [];
-  const original = graph.forward.bind(graph);
-  graph.forward = (args) => {
-    calls.push({ batch: args.batch, steps: args.steps, positions: Array.from(args.positions, Number) });
-    return original(args);
-  };
+  interceptForward(graph, (call, pass) => {
+    calls.push(call);
+    return pass();
+  });
   return calls;
 }
 

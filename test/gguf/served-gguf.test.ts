@@ -3,7 +3,9 @@
  * file: the served prompt log-probs equal a float64 forward over the weights as the test's own parser and ggml
  * reference dequantizer read them (llama q/k left permuted and run with llama.cpp's interleaved rotary) within
  * 1e-3; the llama GGUF gives the same served log-probs as the Hugging Face checkpoint it was converted from,
- * served beside it; /v1/models/{id} shows the file, quantization, tensor types and the float32 memory cost.
+ * served beside it; /v1/models/{id} shows the file, quantization, tensor types and the float32 memory cost. Every
+ * entry names dtype fp32, so each file's weights are checked exactly as dequantized; without one a quantized file
+ * runs at its own precision (test/gguf/gguf-dtype.test.ts).
  */
 import { afterAll, describe, expect, test } from "bun:test";
 import * as fs from "node:fs";
@@ -35,7 +37,7 @@ const root = tempRoot("served-gguf");
 const hfLlama = path.join(root, "llama-hf");
 writeHfCheckpoint("llama-f32", hfLlama);
 const registry = writeRegistry(root, [
-  ...FIXTURES.map((f) => ({ name: f.id, path: fixture(f.file), device: "cpu" })),
+  ...FIXTURES.map((f) => ({ name: f.id, path: fixture(f.file), dtype: "fp32", device: "cpu" })),
   { name: "llama-hf", path: hfLlama, device: "cpu" },
 ]);
 const ctx = useServer(serverOptions(registry, path.join(root, "cache")));

@@ -53,6 +53,7 @@ export function specFor(id: string, source: ModelSpec["source"], extra: Partial<
     id,
     source,
     dtype: "fp32",
+    dtypeGiven: false,
     device: "cpu",
     maxContextTokens: null,
     task: "text-generation",

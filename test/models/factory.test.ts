@@ -4,7 +4,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { parse } from "yaml";
-import { CHECKPOINT_RECIPES, ensureTestModels } from "../../scripts/make-test-models.ts";
+import { CHECKPOINT_RECIPES, ensureTestModels, QUALITY_RECIPES } from "../../scripts/make-test-models.ts";
 import type { RegistryEntry } from "../../scripts/onnx/test-model-recipes.ts";
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "test-models-"));
@@ -20,7 +20,7 @@ function mtimes(dir: string): Record<string, number> {
   return Object.fromEntries(listFiles(dir).map((f) => [f, fs.statSync(path.join(dir, f)).mtimeMs]));
 }
 
-const CHECKPOINTS = CHECKPOINT_RECIPES.map((r) => r.name);
+const CHECKPOINTS = [...CHECKPOINT_RECIPES, ...QUALITY_RECIPES].map((r) => r.name);
 
 test("two fresh runs write byte-identical files", async () => {
   const [a, b] = [path.join(tmp, "a"), path.join(tmp, "b")];
@@ -34,7 +34,7 @@ test("two fresh runs write byte-identical files", async () => {
       expect(files).toContain(`${model}/${f}`);
     }
   }
-  for (const r of CHECKPOINT_RECIPES) for (const f of r.files) expect(files).toContain(`${r.name}/${f}`);
+  for (const r of [...CHECKPOINT_RECIPES, ...QUALITY_RECIPES]) for (const f of r.files) expect(files).toContain(`${r.name}/${f}`);
   for (const f of files) expect(Bun.hash(fs.readFileSync(path.join(a, f)))).toBe(Bun.hash(fs.readFileSync(path.join(b, f))));
 });
 

@@ -4,6 +4,7 @@
  * the `attn.bias` / `attn.masked_bias` mask buffers old files carry).
  */
 import type { StoredDtype, StoredTensor } from "../../checkpoints/stored-tensor.ts";
+import { byteToUnicode, gpt2Vocab } from "../gpt2-vocab.ts";
 import { TensorMaker, type Affine } from "../tensor-maker.ts";
 
 export interface Gpt2Spec {
@@ -26,6 +27,17 @@ export interface Gpt2Spec {
   maskBuffers?: boolean;
   dtype?: StoredDtype;
   affine?: Affine;
+  /**
+   * "gpt2": GPT-2's own initialization (normal, std 0.02, wpe 0.01, residual projections 0.02/√(2·layers), norms 1,
+   * biases 0) instead of the factory's spread-out uniform weights: a model whose logits respond to weight error the
+   * way GPT-2 124M's do, for quantization quality checks.
+   */
+  init?: "gpt2";
+  /**
+   * Shrink the output rows (×0.1) of the GPT-2 tokens that are not whole UTF-8 characters on their own, so greedy
+   * text is always valid UTF-8: llama-server fails a stream whose text ends mid-character (the benchmark's model).
+   */
+  wholeCharacterOutput?: boolean;
 }
 
 const LAYER_NORM_EPS = 1e-5;
@@ -33,6 +45,7 @@ const LAYER_NORM_EPS = 1e-5;
 const LOGIT_STD = 2;
 
 export function gpt2Tensors(s: Gpt2Spec): StoredTensor[] {
+  if (s.init === "gpt2") return gpt2InitTensors(s);
   const { width: E, layers: L, positions: P } = s;
   const m = new TensorMaker(s.seed, s.dtype ?? "F32", s.affine ?? "identity");
   const p = s.prefix === false ? "" : "transformer.";
@@ -64,6 +77,51 @@ export function gpt2Tensors(s: Gpt2Spec): StoredTensor[] {
   }
   norm(`${p}ln_f`);
   if (!s.tieWordEmbeddings) m.random("lm_head.weight", [s.vocabSize, E], LOGIT_STD / Math.sqrt(E));
+  if (s.wholeCharacterOutput) shrinkPartialCharacters(m.tensors.find((t) => t.name === (s.tieWordEmbeddings ? `${p}wte.weight` : "lm_head.weight"))!, E);
+  return m.tensors;
+}
+
+/** Rows of tokens whose bytes are not valid UTF-8 on their own, ×0.1. */
+function shrinkPartialCharacters(head: StoredTensor, width: number): void {
+  const unicodeToByte = new Map(byteToUnicode().map((c, byte) => [c, byte]));
+  const decoder = new TextDecoder("utf-8", { fatal: true });
+  gpt2Vocab().tokens.forEach((token, id) => {
+    const bytes = Uint8Array.from([...token].map((c) => unicodeToByte.get(c)!));
+    try {
+      decoder.decode(bytes);
+    } catch {
+      const row = head.values.subarray(id * width, (id + 1) * width);
+      for (let j = 0; j < width; j++) row[j] = row[j]! * 0.1;
+    }
+  });
+}
+
+/** GPT2LMHeadModel's tensors as `_init_weights` leaves them (tied head). */
+function gpt2InitTensors(s: Gpt2Spec): StoredTensor[] {
+  const { width: E, layers: L, positions: P } = s;
+  const m = new TensorMaker(s.seed, s.dtype ?? "F32", "identity");
+  const projection = 0.02 / Math.sqrt(2 * L);
+  m.normal("transformer.wte.weight", [s.vocabSize, E], 0.02);
+  m.normal("transformer.wpe.weight", [P, E], 0.01);
+  const norm = (name: string) => {
+    m.normWeight(`${name}.weight`, E);
+    m.bias(`${name}.bias`, E);
+  };
+  const conv1d = (name: string, inSize: number, outSize: number, std: number) => {
+    m.normal(`${name}.weight`, [inSize, outSize], std);
+    m.bias(`${name}.bias`, outSize);
+  };
+  for (let i = 0; i < L; i++) {
+    const n = `transformer.h.${i}`;
+    norm(`${n}.ln_1`);
+    conv1d(`${n}.attn.c_attn`, E, 3 * E, 0.02);
+    conv1d(`${n}.attn.c_proj`, E, E, projection);
+    norm(`${n}.ln_2`);
+    conv1d(`${n}.mlp.c_fc`, E, 4 * E, 0.02);
+    conv1d(`${n}.mlp.c_proj`, 4 * E, E, projection);
+  }
+  norm("transformer.ln_f");
+  if (!s.tieWordEmbeddings) m.normal("lm_head.weight", [s.vocabSize, E], 0.02);
   return m.tensors;
 }
 

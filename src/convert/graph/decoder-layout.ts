@@ -1,15 +1,30 @@
 /**
- * How a decoder graph meets the engine: which inputs it takes, how the KV cache enters and leaves, which
- * positions get logits. The decoder body (decoder-graph.ts) only talks to this interface, so a second layout
- * (engine-owned KV buffers, new rows as outputs) is a second implementation, not an edit of the body.
+ * How a decoder graph meets the engine: which inputs it takes, how the KV cache enters and leaves (and so how
+ * attention reads it), which positions get logits. The decoder body (decoder-graph.ts) only talks to this
+ * interface; two layouts implement it: the Optimum one (past_key_values in, present out; what exports declare)
+ * and the engine-owned one (cache buffers in, only new rows out; owned-kv-layout.ts).
  */
 import type { GraphBuilder, Value } from "../onnx/graph-builder.ts";
 
 export interface LayoutShape {
   layers: number;
+  heads: number;
   kvHeads: number;
   headDim: number;
   vocabSize: number;
+}
+
+/** One layer's attention, handed to the layout with the new tokens' q, k, v. */
+export interface AttentionCall {
+  layer: number;
+  /** [batch, heads, seq, headDim], after q-norm and rotary. */
+  query: Value;
+  /** [batch, kvHeads, seq, headDim], after k-norm and rotary: exactly what the cache stores. */
+  key: Value;
+  value: Value;
+  /** Farthest back a query may look (key j visible to query i when i − j ≤ window); null = the whole past. */
+  window: number | null;
+  scale: number;
 }
 
 export interface DecoderLayoutInstance {
@@ -17,10 +32,8 @@ export interface DecoderLayoutInstance {
   inputIds: Value;
   /** Absolute positions [batch, seq] (int64). */
   positionIds: Value;
-  /** bool [batch, 1, seq, keys]: which keys each query sees, with an optional window (i − j ≤ window); shared per window. */
-  mask(window: number | null): Value;
-  /** This layer's new keys/values [batch, kvHeads, seq, headDim] → what attention reads (past + new), publishing the cache. */
-  cache(layer: number, key: Value, value: Value): { keys: Value; values: Value };
+  /** softmax(q·kᵀ·scale) · v over the past and the new tokens → [batch, heads, seq, headDim]; publishes the cache. */
+  attention(call: AttentionCall): Value;
   /** Hidden states [batch, seq, hidden] → only the positions whose logits are wanted. */
   keptPositions(hidden: Value): Value;
   /** Declares the logits output [batch, kept, vocab]. */
@@ -28,7 +41,9 @@ export interface DecoderLayoutInstance {
 }
 
 export interface DecoderLayout {
-  /** Short name recorded in the model's metadata (the engine may check it). */
+  /** Short name recorded in the model's metadata and in a build's identity. */
   name: string;
+  /** Extra metadata_props the engine reads to pick its runtime (gpt3dev.kv_layout). */
+  metadata?: Readonly<Record<string, string>>;
   begin(b: GraphBuilder, shape: LayoutShape): DecoderLayoutInstance;
 }

@@ -9,7 +9,7 @@ import { float, type GraphBuilder, type Value } from "../onnx/graph-builder.ts";
  * to exactly 0, so padding and future tokens contribute nothing; a query row with every key masked (a padding
  * position) becomes uniform instead of NaN because Softmax subtracts the row max first.
  */
-const MASKED_SCORE = -3.4028234663852886e38;
+export const MASKED_SCORE = -3.4028234663852886e38;
 
 export function layerNorm(b: GraphBuilder, x: Value, weight: Value, bias: Value, eps: number): Value {
   return b.op("LayerNormalization", [x, weight, bias], { axis: -1, epsilon: float(eps) });
@@ -92,5 +92,6 @@ export function lmHead(b: GraphBuilder, hidden: Value, weight: Value, width: num
   // Gemm reads the [vocab, width] matrix transposed in place (transB), so a tied embedding needs no copy.
   const flat = b.op("Gemm", [b.reshape(hidden, [-1, width]), weight], { transB: 1 });
   const shape = b.concat([b.slice(b.shape(hidden), [0], [2], [0]), b.int64s([vocab])], 0);
-  return b.reshape(flat, shape);
+  // allowzero: no kept positions (an intermediate prompt chunk) is an empty dimension, not "copy the input's"
+  return b.op("Reshape", [flat, shape], { allowzero: 1 });
 }

@@ -14,7 +14,7 @@
  */
 import type { Value } from "../onnx/graph-builder.ts";
 import type { DecoderLayout } from "./decoder-layout.ts";
-import { decoderMask } from "./layers.ts";
+import { attention, decoderMask, repeatKv } from "./layers.ts";
 
 /** INT64_MAX as Slice's open end. */
 const TO_END = Number.MAX_SAFE_INTEGER;
@@ -35,19 +35,23 @@ export function optimumLayout(opts: { logitsToKeep: boolean }): DecoderLayout {
       const keep = opts.logitsToKeep ? b.input("num_logits_to_keep", "int64", []) : null;
       const masks = new Map<number | null, Value>();
       const presents: { key: Value; value: Value }[] = [];
+      const mask = (window: number | null) => {
+        let m = masks.get(window);
+        if (!m) masks.set(window, (m = decoderMask(b, inputIds, attentionMask, window)));
+        return m;
+      };
+      const groups = s.heads / s.kvHeads;
       return {
         inputIds,
         positionIds,
-        mask(window) {
-          let m = masks.get(window);
-          if (!m) masks.set(window, (m = decoderMask(b, inputIds, attentionMask, window)));
-          return m;
-        },
-        cache(layer, key, value) {
+        attention({ layer, query, key, value, window, scale }) {
           const keys = b.concat([past[layer]!.key, key], 2); // [batch, kvHeads, past + seq, headDim]
           const values = b.concat([past[layer]!.value, value], 2);
           presents[layer] = { key: keys, value: values };
-          return { keys, values };
+          // the cache is published with kvHeads heads; attention reads each one `groups` times (HF repeat_kv)
+          const k = repeatKv(b, keys, s.kvHeads, groups, s.headDim);
+          const v = repeatKv(b, values, s.kvHeads, groups, s.headDim);
+          return attention(b, query, k, v, mask(window), scale);
         },
         keptPositions(hidden) {
           if (!keep) return hidden;

@@ -7,7 +7,6 @@ import { statSync } from "node:fs";
 import { join } from "node:path";
 import { BUILDER_VERSION } from "../../convert/builder-version.ts";
 import type { MarkerFile } from "../hub/completion-marker.ts";
-import { builtGraphLayout } from "./built-graph.ts";
 
 export interface SourceFileIdentity {
   path: string;
@@ -28,11 +27,18 @@ export interface BuildIdentity {
  * `files` relative to `dir`; `recorded`: the hub download's marker files (hash and size), when the folder is a
  * download. A file without a recorded hash is identified by size and modification time.
  */
-export function buildIdentity(kind: BuildIdentity["kind"], dtype: string, dir: string, files: readonly string[], recorded: readonly MarkerFile[] | null): BuildIdentity {
+export function buildIdentity(
+  kind: BuildIdentity["kind"],
+  graph: { dtype: string; layout: string },
+  dir: string,
+  files: readonly string[],
+  recorded: readonly MarkerFile[] | null,
+): BuildIdentity {
   const byPath = new Map((recorded ?? []).map((f) => [f.path, f]));
+  const { dtype, layout } = graph;
   return {
     builderVersion: BUILDER_VERSION,
-    layout: builtGraphLayout().name,
+    layout,
     dtype,
     kind,
     files: files.map((path) => {

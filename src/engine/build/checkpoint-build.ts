@@ -7,7 +7,7 @@ import type { ModelSpec } from "../../registry/registry-entry.ts";
 import type { MarkerFile } from "../hub/completion-marker.ts";
 import { buildDirFor } from "./build-folder.ts";
 import { buildIdentity } from "./build-identity.ts";
-import { builtGraphLayout } from "./built-graph.ts";
+import { buildDevice, builtGraphLayout } from "./built-graph.ts";
 import type { BuildJob } from "./ensure-built.ts";
 
 /** `recorded`: the download's marker files (their hashes key the build), null for a user's own folder. */
@@ -16,16 +16,17 @@ export async function checkpointBuildJob(spec: ModelSpec, dir: string, recorded:
   const weights = await weightFiles(dir);
   if (!weights) throw new ConvertError("checkpoint_missing", `the folder holds no weights the converter reads (looked for ${WEIGHT_FILE_NAMES.join(", ")})`);
   const files = [CONFIG_FILE, ...weights.files];
+  const layout = builtGraphLayout(buildDevice(spec.device));
   return {
     label: spec.id,
     what: `${weights.format} checkpoint in ${dir}`,
-    dir: buildDirFor(cacheDir, spec),
-    identity: buildIdentity("checkpoint", dtype, dir, files, recorded),
+    dir: buildDirFor(cacheDir, { source: spec.source, dtype }),
+    identity: buildIdentity("checkpoint", { dtype, layout: layout.name }, dir, files, recorded),
     async produce(out, onProgress) {
       let weightBytes = 0;
       const built = await buildDecoder(dir, out, {
         dtype,
-        layout: builtGraphLayout(),
+        layout,
         onProgress: (p) => {
           weightBytes = p.bytesTotal;
           onProgress(p);
@@ -50,6 +51,6 @@ export function computeDtype(dtype: string, what: string): ComputeDtype {
   if (isComputeDtype(dtype)) return dtype;
   throw new ConvertError(
     "unsupported_dtype",
-    `dtype ${dtype} cannot be built for ${what} yet: graphs built from weights compute in ${COMPUTE_DTYPES.join(", ")} (leave dtype out, or set it to ${COMPUTE_DTYPES[0]})`,
+    `dtype ${dtype} cannot be built for ${what}: graphs built from weights compute in ${COMPUTE_DTYPES.slice(0, -1).join(", ")} or ${COMPUTE_DTYPES.at(-1)} (set one of them, or leave dtype out)`,
   );
 }

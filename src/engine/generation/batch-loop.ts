@@ -1,18 +1,21 @@
 import { asGenerationError, EngineError } from "../engine-errors.ts";
-import type { DecoderGraph } from "../runtime/decoder-graph.ts";
-import { dropRow, gatherRows, type KvCache, type RowSource } from "../runtime/kv-cache.ts";
+import type { DecoderRuntime } from "../runtime/decoder-runtime.ts";
+import { batchKvFor, type BatchKv, type StepLogits } from "./batch-kv.ts";
 import type { GeneratedToken } from "./generation-types.ts";
 import { logSoftmax, topK } from "./logprobs.ts";
 import { askMasks, settleMasks, type RowMask } from "./row-masks.ts";
 import type { Sequence } from "./sequence.ts";
 import type { SequenceGroup } from "./sequence-group.ts";
 
-/** Rebuild the cache once leading padding is more than 1/8 of it (every step copies the whole cache anyway). */
-const PADDING_REBUILD_FRACTION = 8;
+/** No row is constrained: every mask is "any token" (read as `masks[b] ?? null`). */
+const NO_MASKS: readonly RowMask[] = [];
+const NO_ONE: readonly Sequence[] = [];
 
 export interface BatchLoopOptions {
-  graph: DecoderGraph;
+  graph: DecoderRuntime;
   vocab: number;
+  /** The model's context: the KV cache never holds more positions. */
+  contextLength: number;
   /** Prompt tokens per prefill pass. */
   prefillChunk: number;
   /** Where the loop gets its next group once the last one has joined, given how many sequences run (none: only what is handed to `take`). */
@@ -24,30 +27,29 @@ export interface BatchLoopOptions {
 /**
  * The generation loop of one batch. Each turn it prefills one chunk of a waiting prompt (if there is one),
  * lets finished prompts' sequences join, and runs ONE batched decode step over every live sequence. Rows
- * leave as soon as they finish or their client goes away; the KV cache is regathered only when membership
- * changes, otherwise each step's present tensors are the next step's past. Constrained rows are asked for
+ * leave as soon as they finish or their client goes away. Where the KV rows live is the BatchKv's business
+ * (engine-owned buffers for built graphs, regathered cache tensors for exports). Constrained rows are asked for
  * their masks before each pass and answer while it runs; a row whose constraint fails ends its request alone.
  */
 export class BatchLoop {
   private active: Sequence[] = [];
-  private cache: KvCache;
+  private readonly kv: BatchKv;
   private prefilling: SequenceGroup | null = null;
-  private joiners = new Map<Sequence, RowSource>();
+  /** Sequences of the prompt just prefilled, joining at the next regather. */
+  private joining: Sequence[] = [];
   private running = false;
   private readonly promptScratch: Float32Array;
-  private readonly graph: DecoderGraph;
   private readonly vocab: number;
 
   constructor(private readonly opts: BatchLoopOptions) {
-    this.graph = opts.graph;
     this.vocab = opts.vocab;
-    this.cache = opts.graph.emptyCache(0);
+    this.kv = batchKvFor(opts.graph, opts.contextLength);
     this.promptScratch = new Float32Array(opts.vocab);
   }
 
   /** Sequences decoding now, plus those of the prompt being prefilled. */
   get liveSequences(): number {
-    return this.active.length + this.joiners.size + (this.prefilling?.size ?? 0);
+    return this.active.length + this.joining.length + (this.prefilling?.size ?? 0);
   }
 
   /** No prompt is being prefilled: a group handed over now starts at the next turn. */
@@ -76,19 +78,19 @@ export class BatchLoop {
   private async run(): Promise<void> {
     try {
       while (true) {
-        if (!this.prefilling) this.prefilling = this.admit(this.active.length + this.joiners.size);
+        if (!this.prefilling) this.prefilling = this.admit(this.active.length + this.joining.length);
         if (this.prefilling) await this.prefillStep(this.prefilling);
         this.regather();
         if (this.active.length > 0) await this.decodeStep();
         this.regather();
-        if (this.active.length === 0 && !this.prefilling && this.joiners.size === 0) {
+        if (this.active.length === 0 && !this.prefilling && this.joining.length === 0) {
           this.prefilling = this.admit(0);
           if (!this.prefilling) break;
         }
       }
     } finally {
       this.running = false;
-      this.cache = this.graph.emptyCache(0);
+      this.kv.clear();
       this.opts.onIdle?.();
     }
   }
@@ -98,6 +100,7 @@ export class BatchLoop {
     const prompt = req.promptIds;
     if (g.cancelled) {
       g.abandon();
+      this.kv.releasePrompt();
       this.prefilling = null;
       return;
     }
@@ -109,28 +112,20 @@ export class BatchLoop {
     try {
       const start = g.prefilled;
       const end = Math.min(prompt.length, start + this.opts.prefillChunk);
-      const steps = end - start;
-      const past = g.cache ?? this.graph.emptyCache(1);
+      const last = end === prompt.length;
+      // Logits only where they are read: every position when scoring, the last one to sample from, else none.
+      const keep = wantPrompt ? end - start : last && req.maxTokens > 0 ? 1 : 0;
       // The last chunk's logits are sampled: ask the constraints now, so they answer while the pass runs.
-      const asked = end === prompt.length && req.maxTokens > 0 ? askMasks(g.sequences) : null;
-      const res = await this.graph.forward({
-        tokens: prompt.slice(start, end),
-        mask: new Array(end).fill(1),
-        positions: Array.from({ length: steps }, (_, i) => start + i),
-        batch: 1,
-        steps,
-        past,
-        lastOnly: !wantPrompt,
-      });
-      g.cache = res.present;
+      const asked = last && req.maxTokens > 0 ? askMasks(g.sequences) : null;
+      const res = await this.kv.prefill(prompt, start, end, keep);
       g.prefilled = end;
       if (wantPrompt) this.scorePrompt(g, res.logits, start, end);
-      if (end < prompt.length) return;
-      const masks = await settleMasks(asked, g.size);
-      const lastOffset = (res.kept - 1) * res.vocab;
-      this.finishPrompt(g, { logits: res.logits, offset: lastOffset }, masks);
+      if (!last) return;
+      const masks = asked ? await settleMasks(asked, g.size) : NO_MASKS;
+      this.finishPrompt(g, { logits: res.logits, offset: (res.kept - 1) * res.vocab }, masks);
     } catch (err) {
       g.fail(asGenerationError(err));
+      this.kv.releasePrompt();
       this.prefilling = null;
     }
   }
@@ -151,46 +146,36 @@ export class BatchLoop {
     g.carryLogits = logits.slice((end - 1 - start) * this.vocab, (end - start) * this.vocab);
   }
 
-  private finishPrompt(g: SequenceGroup, last: { logits: Float32Array; offset: number } | null, masks: RowMask[]): void {
+  private finishPrompt(g: SequenceGroup, last: { logits: Float32Array; offset: number } | null, masks: readonly RowMask[]): void {
     this.prefilling = null;
+    g.carryLogits = null;
     const req = g.request;
     const promptLogprobs: (GeneratedToken | null)[] | null = req.promptLogprobs !== null ? g.promptLogprobs : null;
     g.events.push({ type: "prompt", promptTokens: req.promptIds.length, logprobs: promptLogprobs });
     if (req.maxTokens === 0 || !last || g.cancelled) {
+      this.kv.releasePrompt();
       if (g.cancelled) g.abandon();
       else for (const s of g.sequences) s.finish("length");
       return;
     }
     g.sequences.forEach((s, i) => {
-      if (!stepRow(s, last.logits, last.offset, masks[i] ?? null)) return;
-      if (!s.finished) this.joiners.set(s, { cache: g.cache!, row: 0 });
+      if (stepRow(s, last.logits, last.offset, masks[i] ?? null) && !s.finished) this.joining.push(s);
     });
-    g.cache = null;
-    g.carryLogits = null;
+    if (this.joining.length === 0) this.kv.releasePrompt();
   }
 
   private async decodeStep(): Promise<void> {
     const rows = this.active;
     const B = rows.length;
-    const T = this.cache.length;
-    const tokens = new BigInt64Array(B);
-    const positions = new BigInt64Array(B);
-    // Each row's real tokens are right-aligned in the cache, followed by the new one at T.
-    const mask = new BigInt64Array(B * (T + 1));
-    rows.forEach((s, b) => {
-      tokens[b] = BigInt(s.pending);
-      positions[b] = BigInt(s.kvLen);
-      mask.fill(1n, b * (T + 1) + T - s.kvLen, (b + 1) * (T + 1));
-    });
     const asked = askMasks(rows);
-    let res: Awaited<ReturnType<DecoderGraph["forward"]>>;
+    let res: StepLogits;
     try {
-      res = await this.graph.forward({ tokens, mask, positions, batch: B, steps: 1, past: this.cache, lastOnly: true });
+      res = await this.kv.decode(rows);
     } catch (err) {
       // The pass failed for every row: each request in the batch ends with the error (once per group).
       const error = asGenerationError(err);
       this.active = [];
-      this.cache = this.graph.emptyCache(0);
+      this.kv.dropRows();
       const failed = new Set<SequenceGroup["request"]>();
       for (const s of rows) {
         if (failed.has(s.request)) continue;
@@ -199,19 +184,19 @@ export class BatchLoop {
       }
       return;
     }
-    this.cache = res.present;
-    const masks = await settleMasks(asked, B);
-    rows.forEach((s, b) => {
+    const masks = asked ? await settleMasks(asked, B) : NO_MASKS;
+    const { logits, kept, vocab } = res;
+    for (let b = 0; b < B; b++) {
+      const s = rows[b]!;
       s.kvLen++;
-      if (s.cancelled || s.finished) return;
-      stepRow(s, res.logits, (b * res.kept + res.kept - 1) * res.vocab, masks[b] ?? null);
-    });
+      if (s.cancelled || s.finished) continue;
+      stepRow(s, logits, (b * kept + kept - 1) * vocab, masks[b] ?? null);
+    }
   }
 
   /**
-   * Drop finished and abandoned rows and add joiners. A leaving row is removed in place (the last row moves
-   * into its slot: one row copied, nothing allocated); the cache is rebuilt only when rows join, or when the
-   * rows left are so much shorter than the cache that its leading padding would cost more than the rebuild.
+   * Drop finished and abandoned rows (the last row takes a leaving row's slot) and add the prompt's sequences that
+   * are still running, which share its prefill.
    */
   private regather(): void {
     for (let row = this.active.length - 1; row >= 0; row--) {
@@ -220,29 +205,19 @@ export class BatchLoop {
       if (!s.finished) continue;
       this.active[row] = this.active[this.active.length - 1]!;
       this.active.pop();
-      this.cache = dropRow(this.cache, row, this.graph.kvType);
+      this.kv.leave(row);
     }
-    const joining: [Sequence, RowSource][] = [];
-    for (const [s, src] of this.joiners) {
-      if (s.cancelled) s.drop();
-      if (!s.finished) joining.push([s, src]);
+    let joining = NO_ONE;
+    if (this.joining.length > 0) {
+      joining = this.joining.filter((s) => {
+        if (s.cancelled) s.drop();
+        return !s.finished;
+      });
+      this.joining = [];
+      if (joining.length === 0) this.kv.releasePrompt();
     }
-    this.joiners.clear();
-    if (this.active.length + joining.length === 0) {
-      if (this.cache.batch > 0 || this.cache.length > 0) this.cache = this.graph.emptyCache(0);
-      return;
-    }
-    let longest = 0;
-    for (const s of this.active) longest = Math.max(longest, s.kvLen);
-    for (const [s] of joining) longest = Math.max(longest, s.kvLen);
-    const padding = this.cache.length - longest;
-    if (joining.length === 0 && padding * PADDING_REBUILD_FRACTION <= this.cache.length) return;
-    const sources: RowSource[] = this.active.map((_, row) => ({ cache: this.cache, row }));
-    for (const [s, src] of joining) {
-      this.active.push(s);
-      sources.push(src);
-    }
-    this.cache = gatherRows(sources, longest, this.graph.kvHeads, this.graph.headDim, this.graph.kvType);
+    this.kv.settle(this.active, joining);
+    for (const s of joining) this.active.push(s);
   }
 }
 

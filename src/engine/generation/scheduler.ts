@@ -1,5 +1,5 @@
 import { QueueFull, TooManySequences } from "../engine-errors.ts";
-import type { DecoderGraph } from "../runtime/decoder-graph.ts";
+import type { DecoderRuntime } from "../runtime/decoder-runtime.ts";
 import { BatchLoop } from "./batch-loop.ts";
 import { EventQueue } from "./event-queue.ts";
 import { sequenceCount, type GenerationEvent, type GenerationRequest } from "./generation-types.ts";
@@ -17,7 +17,7 @@ export interface SchedulerOptions {
 }
 
 export interface SchedulerModel extends SequenceModel {
-  graph: DecoderGraph;
+  graph: DecoderRuntime;
 }
 
 /**
@@ -48,7 +48,7 @@ export class Scheduler {
       ? `MAX_BATCH_SIZE=${opts.maxBatchSize}`
       : "its graph has no position_ids input, so it decodes one sequence at a time";
     this.shared = opts.mode === "continuous"
-      ? new BatchLoop({ graph: model.graph, vocab: model.vocab, prefillChunk: opts.prefillChunk, admit: (active) => this.next(active) })
+      ? new BatchLoop({ ...this.loopOptions(), admit: (active) => this.next(active) })
       : null;
   }
 
@@ -90,9 +90,7 @@ export class Scheduler {
       return;
     }
     const loop: BatchLoop = new BatchLoop({
-      graph: this.model.graph,
-      vocab: this.model.vocab,
-      prefillChunk: this.opts.prefillChunk,
+      ...this.loopOptions(),
       onIdle: () => {
         this.loops.delete(loop);
         this.startWaiting();
@@ -100,6 +98,11 @@ export class Scheduler {
     });
     this.loops.add(loop);
     loop.take(group);
+  }
+
+  private loopOptions() {
+    const m = this.model;
+    return { graph: m.graph, vocab: m.vocab, contextLength: m.contextLength, prefillChunk: this.opts.prefillChunk };
   }
 
   /** naive mode: start queued groups while they fit. */

@@ -1,5 +1,4 @@
 import { asGenerationError, type EngineError } from "../engine-errors.ts";
-import type { KvCache } from "../runtime/kv-cache.ts";
 import type { EventQueue } from "./event-queue.ts";
 import { sequenceCount, type GeneratedToken, type GenerationEvent, type GenerationRequest } from "./generation-types.ts";
 import { Sequence, type SequenceModel } from "./sequence.ts";
@@ -13,9 +12,8 @@ import type { TokenConstraint } from "./token-constraint.ts";
  */
 export class SequenceGroup {
   readonly sequences: Sequence[];
-  /** Prompt tokens already in `cache`. */
+  /** Prompt tokens already prefilled. */
   prefilled = 0;
-  cache: KvCache | null = null;
   /** Prompt-token logprobs gathered chunk by chunk (echo + logprobs). */
   readonly promptLogprobs: (GeneratedToken | null)[] = [];
   /** Last position's logits of the previous chunk, to score the first token of the next chunk. */

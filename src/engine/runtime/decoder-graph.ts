@@ -8,6 +8,7 @@ import type { KvCache } from "./kv-cache.ts";
  * architecture exported that way runs: layer count, KV heads, head size and KV type come from its inputs.
  */
 export class DecoderGraph {
+  readonly kind = "optimum" as const;
   readonly layers: number;
   readonly kvHeads: number;
   readonly headDim: number;
@@ -39,6 +40,11 @@ export class DecoderGraph {
     this.hasUseCacheBranch = names.has("use_cache_branch");
     this.hasNumLogitsToKeep = names.has("num_logits_to_keep") || names.has("logits_to_keep");
     this.hasTokenTypeIds = names.has("token_type_ids");
+  }
+
+  /** One-token pass: proves the graph runs and returns the logits width. */
+  async warmUp(): Promise<number> {
+    return (await this.forward({ tokens: [0], mask: [1], positions: [0], batch: 1, steps: 1, past: this.emptyCache(1), lastOnly: true })).vocab;
   }
 
   /** Elements of one row of one layer's key (or value) cache at sequence length `len`. */

@@ -32,7 +32,8 @@ export function modelDetail(ctx: ServerContext, id: string): ModelDetail {
     task: spec.task,
     capabilities,
     max_model_len: loaded ? loaded.contextLength : spec.maxContextTokens,
-    dtype: spec.dtype,
+    // once built, what the graph computes in (a GGUF file without a dtype in its entry runs at its own precision)
+    dtype: ctx.pool.about(id)?.build?.dtype ?? spec.dtype,
     device: loaded ? loaded.device : spec.device,
     loaded: loaded !== undefined,
     state: state.state,

@@ -49,7 +49,8 @@ export const ModelDetailSchema = Type.Composite([
     build: Type.Optional(Type.Object({ dtype: Type.String(), weight_bytes: Type.Integer(), seconds: Type.Number(), built_at: Type.String() })),
     /**
      * GGUF models: the files, their quantization (general.file_type, e.g. Q4_K_M), the precision class, how many
-     * tensors of each type, and what the weights take on disk and as the float32 they run in today.
+     * tensors of each type, and what the weights take on disk and would take as float32 (build.weight_bytes is what
+     * they take running).
      */
     gguf: Type.Optional(
       Type.Object({
