@@ -2,7 +2,7 @@
 // thread, never the server's; a WASM abort poisons only this worker, which the client then replaces.
 import { CompiledGrammar, GrammarCompiler, GrammarMatcher, Testings, TokenizerInfo } from "@mlc-ai/web-xgrammar";
 import type { FromWorker, ToWorker } from "./grammar-protocol.ts";
-import type { GrammarSpec } from "./grammar-spec.ts";
+import type { CallsSpec, FormatSpec, GrammarSpec } from "./grammar-spec.ts";
 import { JsonPathTracker } from "./json-path-tracker.ts";
 import { LengthOverlay, StringTokenTable, type StringTracker } from "./length-overlay.ts";
 import { needsOverlay, engineSchema } from "./normal-schema.ts";
@@ -10,11 +10,21 @@ import { TaggedJsonTracker } from "./tagged-json-tracker.ts";
 
 declare const self: Worker;
 
+/** One grammar, or (format_or_calls) the two a reply chooses between, each with the spec its overlay follows. */
 interface Compiled {
-  grammar: CompiledGrammar;
-  spec: GrammarSpec;
+  parts: { grammar: CompiledGrammar; spec: FormatSpec | CallsSpec }[];
   users: number;
   lastUsed: number;
+}
+
+/**
+ * A sequence's matchers: one per part still possible. A reply that may be either of two things (a JSON format or
+ * tool calls) runs a matcher for each; a token any of them accepts is allowed, and a matcher that refuses an
+ * accepted token drops out (web-xgrammar's structural tags cannot put a call list inside an "or").
+ */
+interface Branch {
+  matcher: GrammarMatcher;
+  overlay: LengthOverlay | null;
 }
 
 const CACHE_LIMIT = 64;
@@ -24,7 +34,7 @@ let stopTokenIds: number[] = [];
 let table: StringTokenTable | null = null;
 let bytes: ConstructorParameters<typeof StringTokenTable>[0] | null = null;
 const compiled = new Map<string, Compiled>();
-const matchers = new Map<number, { matcher: GrammarMatcher; overlay: LengthOverlay | null; key: string }>();
+const matchers = new Map<number, { branches: Branch[]; key: string }>();
 let poisoned = false;
 
 function send(msg: FromWorker, transfer: ArrayBuffer[] = []): void {
@@ -41,10 +51,15 @@ function poison(err: unknown): void {
   send({ type: "poisoned", message: String(err) });
 }
 
-async function compile(spec: GrammarSpec): Promise<CompiledGrammar> {
+async function compile(spec: GrammarSpec): Promise<Compiled["parts"]> {
+  if (spec.kind === "format_or_calls") return [...(await compile(spec.format)), ...(await compile(spec.calls))];
   const c = compiler!;
-  if (spec.kind === "json_object") return c.compileJSONSchema('{"type":"object"}', false, -1, [",", ":"], false);
-  if (spec.kind === "json_schema") return c.compileJSONSchema(JSON.stringify(engineSchema(spec.schema)), false, -1, [",", ":"], true);
+  if (spec.kind === "json_object") return [{ spec, grammar: await c.compileJSONSchema('{"type":"object"}', false, -1, [",", ":"], false) }];
+  if (spec.kind === "json_schema") return [{ spec, grammar: await c.compileJSONSchema(JSON.stringify(engineSchema(spec.schema)), false, -1, [",", ":"], true) }];
+  return [{ spec, grammar: await c.compileStructuralTag({ type: "structural_tag", format: await callsFormat(spec) }) }];
+}
+
+async function callsFormat(spec: CallsSpec) {
   const tags = [];
   for (const t of spec.tags) {
     const ebnf = await Testings._jsonSchemaToEBNF(JSON.stringify(engineSchema(t.schema)), false, -1, [",", ":"], true);
@@ -52,28 +67,31 @@ async function compile(spec: GrammarSpec): Promise<CompiledGrammar> {
   }
   const calls = { type: "tags_with_separator" as const, tags, separator: spec.separator, at_least_one: true, stop_after_first: !spec.parallel };
   // An open-ended list must come last, or sit in a tag whose end closes it (the engine's structural-tag rules).
-  const format = spec.suffix
+  return spec.suffix
     ? { type: "tag" as const, begin: spec.prefix, content: calls, end: spec.suffix }
     : spec.prefix
       ? { type: "sequence" as const, elements: [{ type: "const_string" as const, value: spec.prefix }, calls] }
       : calls;
-  return c.compileStructuralTag({ type: "structural_tag", format });
 }
 
-function overlayFor(spec: GrammarSpec): LengthOverlay | null {
+function lengthOverlay(spec: FormatSpec | CallsSpec): LengthOverlay | null {
   let tracker: StringTracker | null = null;
   if (spec.kind === "json_schema" && needsOverlay(spec.schema)) tracker = new JsonPathTracker(spec.schema);
   if (spec.kind === "tagged_json" && spec.tags.some((t) => needsOverlay(t.schema))) tracker = TaggedJsonTracker.start(spec.tags);
   if (!tracker) return null;
+  return new LengthOverlay(tracker, tokenTable(), stopTokenIds);
+}
+
+function tokenTable(): StringTokenTable {
   table ??= new StringTokenTable(bytes!);
-  return new LengthOverlay(tracker, table, stopTokenIds);
+  return table;
 }
 
 function evict(): void {
   if (compiled.size <= CACHE_LIMIT) return;
   const idle = [...compiled.entries()].filter(([, c]) => c.users === 0).sort((a, b) => a[1].lastUsed - b[1].lastUsed);
   for (const [key, c] of idle.slice(0, compiled.size - CACHE_LIMIT)) {
-    c.grammar.dispose();
+    for (const part of c.parts) part.grammar.dispose();
     compiled.delete(key);
   }
 }
@@ -82,10 +100,27 @@ function maskFor(seq: number, accept: number[]): { mask: Uint32Array | null; err
   const m = matchers.get(seq);
   if (!m) return { mask: null, error: "unknown sequence" };
   for (const id of accept) {
-    if (!m.matcher.acceptToken(id)) return { mask: null, error: `token ${id} does not continue the grammar` };
-    m.overlay?.accept(id);
+    const kept = m.branches.filter((b) => b.matcher.acceptToken(id));
+    if (kept.length === 0) return { mask: null, error: `token ${id} does not continue the grammar` };
+    for (const b of m.branches) if (!kept.includes(b)) b.matcher.dispose();
+    m.branches = kept;
+    for (const b of kept) b.overlay?.accept(id);
   }
   return { mask: null, error: null };
+}
+
+/** The tokens some live branch allows, its own bounds applied. */
+async function nextMask(branches: Branch[]): Promise<Uint32Array<ArrayBuffer>> {
+  let union: Uint32Array<ArrayBuffer> | null = null;
+  for (const b of branches) {
+    const raw = await b.matcher.getNextTokenBitmask();
+    const mask = new Uint32Array(raw.length);
+    mask.set(new Uint32Array(raw.buffer, raw.byteOffset, raw.length));
+    b.overlay?.filter(mask, vocabSize);
+    if (!union) union = mask;
+    else for (let w = 0; w < union.length; w++) union[w]! |= mask[w]!;
+  }
+  return union!;
 }
 
 async function handle(msg: ToWorker): Promise<void> {
@@ -104,8 +139,7 @@ async function handle(msg: ToWorker): Promise<void> {
       if (compiled.has(msg.key)) return send({ type: "compiled", id: msg.id, ms: 0 });
       const t = performance.now();
       try {
-        const grammar = await compile(msg.spec);
-        compiled.set(msg.key, { grammar, spec: msg.spec, users: 0, lastUsed: Date.now() });
+        compiled.set(msg.key, { parts: await compile(msg.spec), users: 0, lastUsed: Date.now() });
         evict();
         send({ type: "compiled", id: msg.id, ms: performance.now() - t });
       } catch (err) {
@@ -117,10 +151,11 @@ async function handle(msg: ToWorker): Promise<void> {
     case "open": {
       const c = compiled.get(msg.key);
       if (!c) return send({ type: "opened", seq: msg.seq, error: "grammar not compiled" });
-      const matcher = await GrammarMatcher.createGrammarMatcher(c.grammar);
+      const branches: Branch[] = [];
+      for (const part of c.parts) branches.push({ matcher: await GrammarMatcher.createGrammarMatcher(part.grammar), overlay: lengthOverlay(part.spec) });
       c.users++;
       c.lastUsed = Date.now();
-      matchers.set(msg.seq, { matcher, overlay: overlayFor(c.spec), key: msg.key });
+      matchers.set(msg.seq, { branches, key: msg.key });
       const { error } = maskFor(msg.seq, msg.replay);
       send({ type: "opened", seq: msg.seq, error });
       return;
@@ -134,11 +169,7 @@ async function handle(msg: ToWorker): Promise<void> {
           results.push({ seq, mask: null, error: accepted.error });
           continue;
         }
-        const m = matchers.get(seq)!;
-        const raw = await m.matcher.getNextTokenBitmask();
-        const mask = new Uint32Array(raw.length);
-        mask.set(new Uint32Array(raw.buffer, raw.byteOffset, raw.length));
-        m.overlay?.filter(mask, vocabSize);
+        const mask = await nextMask(matchers.get(seq)!.branches);
         clearPadding(mask, vocabSize);
         if (mask.every((w) => w === 0)) {
           results.push({ seq, mask: null, error: "no token can continue the grammar from here" });
@@ -154,7 +185,7 @@ async function handle(msg: ToWorker): Promise<void> {
       for (const seq of msg.seqs) {
         const m = matchers.get(seq);
         if (!m) continue;
-        m.matcher.dispose();
+        for (const b of m.branches) b.matcher.dispose();
         matchers.delete(seq);
         const c = compiled.get(m.key);
         if (c) c.users--;

@@ -1,5 +1,5 @@
 import { GrammarError } from "./grammar-error.ts";
-import type { GrammarSpec } from "./grammar-spec.ts";
+import type { FormatSpec } from "./grammar-spec.ts";
 import { isObject } from "./normal-schema.ts";
 import { checkJsonSchema } from "./schema-check.ts";
 
@@ -8,7 +8,7 @@ import { checkJsonSchema } from "./schema-check.ts";
  * whose path is the request field (`response_format.json_schema.schema.properties.age.minimum`). `strict` changes
  * nothing here: every schema we accept is enforced, whatever `strict` says.
  */
-export function responseFormatGrammar(format: unknown): GrammarSpec | null {
+export function responseFormatGrammar(format: unknown): FormatSpec | null {
   if (format === undefined || format === null) return null;
   if (!isObject(format)) throw new GrammarError("invalid_schema", "'response_format' must be an object.", "response_format");
   switch (format.type) {

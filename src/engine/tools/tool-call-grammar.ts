@@ -1,4 +1,4 @@
-import type { GrammarSpec } from "../grammar/grammar-spec.ts";
+import type { CallsSpec } from "../grammar/grammar-spec.ts";
 import type { ToolRequest } from "./tool-definitions.ts";
 import type { ToolFamily } from "./tool-family.ts";
 
@@ -9,11 +9,19 @@ import type { ToolFamily } from "./tool-family.ts";
  * special tokens are never allowed inside constrained text, and our parsers accept the calls without them.
  * Returns null when nothing is forced (auto, none).
  */
-export function toolCallGrammar(family: ToolFamily, tools: ToolRequest): GrammarSpec | null {
+export function toolCallGrammar(family: ToolFamily, tools: ToolRequest): CallsSpec | null {
   const { choice } = tools;
   if (choice.kind !== "required" && choice.kind !== "function") return null;
   const functions = choice.kind === "function" ? tools.functions.filter((f) => f.name === choice.name) : tools.functions;
-  const parallel = choice.kind === "required" && tools.parallel;
+  return callsGrammar(family, functions, choice.kind === "required" && tools.parallel);
+}
+
+/** The calls a reply may make under tool_choice "auto", when a response format also constrains it (one or the other). */
+export function autoCallsGrammar(family: ToolFamily, tools: ToolRequest): CallsSpec | null {
+  return tools.choice.kind === "auto" ? callsGrammar(family, tools.functions, tools.parallel) : null;
+}
+
+function callsGrammar(family: ToolFamily, functions: ToolRequest["functions"], parallel: boolean): CallsSpec {
   const argsKey = family === "llama3" ? "parameters" : "arguments";
   const tags = functions.map((f) => {
     const head = `{"name": ${JSON.stringify(f.name)}, "${argsKey}": `;

@@ -1,5 +1,5 @@
-import type { GrammarSpec } from "../grammar/grammar-spec.ts";
-import { toolCallGrammar } from "./tool-call-grammar.ts";
+import type { CallsSpec } from "../grammar/grammar-spec.ts";
+import { autoCallsGrammar, toolCallGrammar } from "./tool-call-grammar.ts";
 import { newCallId, ToolCallParser } from "./tool-call-parser.ts";
 import { toolRequest, type ToolRequest } from "./tool-definitions.ts";
 import { toolFamily, type ToolFamily } from "./tool-family.ts";
@@ -12,7 +12,9 @@ export interface ToolPlan {
   /** Messages and `tools` for the chat template. */
   rendering: ToolRendering;
   /** The forced-call grammar (required / named), or null (auto: free text parsed after; none). */
-  grammar: GrammarSpec | null;
+  grammar: CallsSpec | null;
+  /** Under auto: the calls the reply may make, for when a response format holds the rest of it (else null). */
+  autoCalls: CallsSpec | null;
   /** A parser per choice, or null when output is not parsed for calls (tool_choice none). */
   parser: (() => ToolCallParser) | null;
   /** finish_reason when the choice made calls: OpenAI says "stop" for a forced named function, else "tool_calls". */
@@ -38,6 +40,7 @@ export function toolPlan(
     tools,
     rendering: renderTools(template, history, tools),
     grammar: toolCallGrammar(family, tools),
+    autoCalls: autoCallsGrammar(family, tools),
     parser: tools.choice.kind === "none" ? null : () => new ToolCallParser(family, newCallId, tools.parallel ? Number.POSITIVE_INFINITY : 1),
     callsFinishReason: tools.choice.kind === "function" ? "stop" : "tool_calls",
   };

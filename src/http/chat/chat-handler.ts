@@ -42,7 +42,7 @@ export async function handleChat(ctx: ServerContext, body: ChatRequest, clientSi
   else checkContext(model, promptIds.length, requested, body.max_completion_tokens != null ? "max_completion_tokens" : "max_tokens");
   const wantLogprobs = body.logprobs ?? false;
   if (body.top_logprobs != null && !wantLogprobs) throw invalidRequest("'top_logprobs' requires 'logprobs': true.", "top_logprobs");
-  const grammar = outputGrammar(format, plan, "response_format");
+  const grammar = outputGrammar(format, plan);
   const constraints = await grammarConstraints(model, grammar, body.ignore_eos ?? false, plan?.grammar ? "tools" : "response_format");
 
   const abort = linkedAbort(clientSignal);

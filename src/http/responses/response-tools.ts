@@ -1,5 +1,5 @@
 import { GrammarError } from "../../engine/grammar/grammar-error.ts";
-import type { GrammarSpec } from "../../engine/grammar/grammar-spec.ts";
+import type { FormatSpec } from "../../engine/grammar/grammar-spec.ts";
 import { isObject } from "../../engine/grammar/normal-schema.ts";
 import { responseFormatGrammar } from "../../engine/grammar/response-format.ts";
 import { toolPlan, type ToolPlan } from "../../engine/tools/tool-plan.ts";
@@ -14,7 +14,7 @@ import type { ResponseHead } from "./response-run.ts";
  */
 
 /** `text.format` → the grammar the output is held to (null: text). */
-export function textFormatGrammar(format: unknown): GrammarSpec | null {
+export function textFormatGrammar(format: unknown): FormatSpec | null {
   if (format === undefined || format === null) return null;
   const asChat = isObject(format) && format.type === "json_schema"
     ? { type: "json_schema", json_schema: { name: format.name, schema: format.schema, strict: format.strict } }

@@ -44,7 +44,7 @@ export async function handleCreateResponse(ctx: ResponsesContext, body: Response
   if (requested === null) checkContext(model, promptIds.length, 1, "input"); // room for at least one token
   else checkContext(model, promptIds.length, requested, "max_output_tokens");
   const wantLogprobs = (body.include ?? []).includes("message.output_text.logprobs") || body.top_logprobs != null;
-  const grammar = outputGrammar(format, plan, "text.format");
+  const grammar = outputGrammar(format, plan);
   const constraints = await grammarConstraints(model, grammar, body.ignore_eos ?? false, plan?.grammar ? "tools" : "text.format");
 
   const abort = linkedAbort(clientSignal);

@@ -1,27 +1,19 @@
 import type { TokenConstraint } from "../../engine/generation/token-constraint.ts";
 import { grammarEngineFor } from "../../engine/grammar/grammar-engine-for.ts";
 import { GrammarError } from "../../engine/grammar/grammar-error.ts";
-import type { GrammarSpec } from "../../engine/grammar/grammar-spec.ts";
+import type { FormatSpec, GrammarSpec } from "../../engine/grammar/grammar-spec.ts";
 import type { TextModel } from "../../engine/text-model.ts";
 import type { ToolPlan } from "../../engine/tools/tool-plan.ts";
 import { invalidRequest } from "./api-error.ts";
 
 /**
  * The grammar a request's output is held to: a forced tool call (tool_choice required or a named function)
- * wins, since the answer is then a call; otherwise the response format. Tools offered under auto together with
- * a JSON format would need the output to be either a call or the JSON, which we do not enforce: that is a 400
- * rather than a format that silently is not kept (or tools that silently cannot be called). `formatParam` names
- * the format's field (chat: response_format, responses: text.format).
+ * wins, since the answer is then a call; tools under auto with a JSON format make it the JSON or calls, whichever
+ * the model starts; otherwise the response format.
  */
-export function outputGrammar(format: GrammarSpec | null, plan: ToolPlan | null, formatParam: string): GrammarSpec | null {
+export function outputGrammar(format: FormatSpec | null, plan: ToolPlan | null): GrammarSpec | null {
   if (plan?.grammar) return plan.grammar;
-  if (format && plan && plan.tools.choice.kind === "auto") {
-    throw invalidRequest(
-      `A JSON '${formatParam}' together with tools under tool_choice "auto" is not supported: the output would have to be either a tool call or the JSON, and this server does not enforce that choice. Use tool_choice "required" or a named function for a call, "none" for the JSON, or leave out '${formatParam}'.`,
-      formatParam,
-      "unsupported_parameter",
-    );
-  }
+  if (format && plan?.autoCalls) return { kind: "format_or_calls", format, calls: plan.autoCalls };
   return format;
 }
 
