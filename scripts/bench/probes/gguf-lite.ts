@@ -5,7 +5,7 @@
  * The converter's own GGUF reader replaces this once it lands.
  */
 import * as fs from "node:fs";
-import { halfToFloat } from "../../../src/convert/quantize/float16.ts";
+import { halfToFloat } from "../../../src/convert/numeric/half-float.ts";
 
 export interface GgufTensor {
   name: string;

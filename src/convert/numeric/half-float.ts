@@ -29,25 +29,32 @@ export function float32ToBf16(values: Float32Array): Uint16Array {
   return out;
 }
 
-/** A table of all 65536 half values: decoding is one lookup per element. */
+/** float32 value of every half bit pattern (each is exact in float32), computed once: decoding is a lookup. */
 let halfTable: Float32Array | null = null;
 
-function halfToFloat(h: number): number {
-  const sign = h & 0x8000 ? -1 : 1;
-  const exponent = (h >>> 10) & 0x1f;
-  const mantissa = h & 0x3ff;
-  if (exponent === 0) return sign * mantissa * 2 ** -24;
-  if (exponent === 31) return mantissa ? Number.NaN : sign * Number.POSITIVE_INFINITY;
-  return sign * (1 + mantissa / 1024) * 2 ** (exponent - 15);
+export function halfToFloatTable(): Float32Array {
+  if (halfTable) return halfTable;
+  const table = new Float32Array(65536);
+  for (let h = 0; h < 65536; h++) {
+    const sign = h & 0x8000 ? -1 : 1;
+    const exponent = (h >>> 10) & 0x1f;
+    const mantissa = h & 0x3ff;
+    if (exponent === 0) table[h] = sign * mantissa * 2 ** -24;
+    else if (exponent === 31) table[h] = mantissa ? Number.NaN : sign * Number.POSITIVE_INFINITY;
+    else table[h] = sign * (1 + mantissa / 1024) * 2 ** (exponent - 15);
+  }
+  halfTable = table;
+  return table;
+}
+
+/** One F16 bit pattern → its value. */
+export function halfToFloat(h: number): number {
+  return halfToFloatTable()[h & 0xffff]!;
 }
 
 /** F16 bits → float32 values. */
 export function f16ToFloat32(bits: Uint16Array): Float32Array {
-  if (!halfTable) {
-    halfTable = new Float32Array(65536);
-    for (let h = 0; h < 65536; h++) halfTable[h] = halfToFloat(h);
-  }
-  const table = halfTable;
+  const table = halfToFloatTable();
   const out = new Float32Array(bits.length);
   for (let i = 0; i < bits.length; i++) out[i] = table[bits[i]!]!;
   return out;

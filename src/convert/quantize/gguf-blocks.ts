@@ -13,7 +13,7 @@
  * The f16 d becomes a float32 scale exactly.
  */
 import { ConvertError } from "../convert-error.ts";
-import { halfToFloat } from "./float16.ts";
+import { halfToFloat } from "../numeric/half-float.ts";
 import type { NBitsWeight } from "./nbits-weight.ts";
 
 export type GgufBlockType = "Q8_0" | "Q4_0";

@@ -1,4 +1,5 @@
 import * as ort from "onnxruntime-node";
+import { halfToFloat } from "../../convert/numeric/half-float.ts";
 
 /** Element data of a KV or logits tensor, whatever its float type (float16 arrives as raw uint16). */
 export type FloatData = Float32Array | Uint16Array;
@@ -40,16 +41,6 @@ export function kvData(t: ort.Tensor): FloatData {
 
 export function allocFloat(type: "float32" | "float16", size: number): FloatData {
   return type === "float16" ? new Uint16Array(size) : new Float32Array(size);
-}
-
-/** IEEE half → float, for fp16 logits. */
-function halfToFloat(h: number): number {
-  const s = h & 0x8000 ? -1 : 1;
-  const e = (h >> 10) & 0x1f;
-  const f = h & 0x3ff;
-  if (e === 0) return s * 2 ** -14 * (f / 1024);
-  if (e === 31) return f ? NaN : s * Infinity;
-  return s * 2 ** (e - 15) * (1 + f / 1024);
 }
 
 /** Logits as float32 whatever the graph produced. */

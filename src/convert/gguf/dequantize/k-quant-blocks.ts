@@ -6,7 +6,7 @@
  *   Q5_K  d:f16 dmin:f16 scales[12] qh[32] qs[128]    as Q4_K plus a 5th bit per weight
  *   Q6_K  ql[128] qh[64] scales:i8[16] d:f16          16 sub-blocks of 16; w = d·scale·(q − 32)
  */
-import { halfToFloatTable } from "./float-formats.ts";
+import { halfToFloatTable } from "../../numeric/half-float.ts";
 
 const QK_K = 256;
 

@@ -8,7 +8,7 @@
  *   Q5_1  d:f16 m:f16 qh qs[16]   w = q·d + m
  *   Q8_0  d:f16 qs:i8[32]         w = q·d
  */
-import { halfToFloatTable } from "./float-formats.ts";
+import { halfToFloatTable } from "../../numeric/half-float.ts";
 
 const QK = 32;
 
