@@ -9,6 +9,7 @@
  */
 import { markdownTable } from "./markdown-table.ts";
 import { percentile } from "./percentile.ts";
+import { sseFrames } from "./sse-frames.ts";
 
 export interface ConstrainedCase {
   name: string;
@@ -63,23 +64,9 @@ interface Timed {
 async function timedChat(url: string, body: Record<string, unknown>): Promise<Timed> {
   const sentAt = performance.now();
   const res = await fetch(`${url}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ ...body, stream: true, logprobs: true }) });
-  if (!res.ok || !res.body) throw new Error(`HTTP ${res.status}: ${await res.text()}`);
   const tokenTimes: number[] = [];
-  const decoder = new TextDecoder();
-  let buffer = "";
-  for await (const bytes of res.body) {
-    const now = performance.now();
-    buffer += decoder.decode(bytes, { stream: true });
-    let end: number;
-    while ((end = buffer.indexOf("\n\n")) >= 0) {
-      const event = buffer.slice(0, end);
-      buffer = buffer.slice(end + 2);
-      if (!event.startsWith("data: ") || event === "data: [DONE]") continue;
-      const frame = JSON.parse(event.slice(6)) as { choices: { logprobs: { content: unknown[] | null } | null }[]; error?: unknown };
-      if (frame.error) throw new Error(`stream failed: ${JSON.stringify(frame.error)}`);
-      for (const c of frame.choices) for (const _ of c.logprobs?.content ?? []) tokenTimes.push(now);
-    }
-  }
+  type Frame = { choices: { logprobs: { content: unknown[] | null } | null }[] };
+  for await (const { at, frame } of sseFrames<Frame>(res)) for (const c of frame.choices) for (const _ of c.logprobs?.content ?? []) tokenTimes.push(at);
   return { sentAt, tokenTimes };
 }
 
