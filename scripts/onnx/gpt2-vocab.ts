@@ -74,7 +74,7 @@ export function gpt2Vocab(): ByteLevelVocab {
 }
 
 /** BPE over `bytes` using only merges ranked below `maxRank`; returns the final two parts. */
-function splitAtMerge(bytes: string, maxRank: number, rankOf: Map<string, number>): [string, string] {
+export function splitAtMerge(bytes: string, maxRank: number, rankOf: Map<string, number>): [string, string] {
   const parts = Array.from(bytes);
   for (;;) {
     let best = -1;
